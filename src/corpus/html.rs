@@ -1,0 +1,1 @@
+//! HTML pages to article text and page metadata.

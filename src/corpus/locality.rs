@@ -1,0 +1,1 @@
+//! The gazetteer: place names to province › city › county › township.

@@ -1,0 +1,1 @@
+//! Title, year, published date, issuer and locality of a report.

@@ -1,0 +1,43 @@
+//! Why a file in the corpus folder was not indexed.
+
+use std::fmt;
+
+/// The reason a corpus file is skipped. Printed as-is in the `index`
+/// summary and in `skipped` JSON lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The file has no bytes (or only whitespace).
+    Empty,
+    /// The bytes are not text (NULs, control bytes, no valid encoding).
+    Binary,
+    /// Text in an encoding we could not decode.
+    Undecodable(String),
+    /// The normalized text equals that of an earlier file (the path given).
+    Duplicate(String),
+    /// A format we do not read, with advice (`convert it to .docx`).
+    Unsupported(String),
+    /// Larger than the size limit (bytes).
+    TooLarge(u64),
+    /// An I/O error: permission denied, broken symlink, …
+    Unreadable(String),
+    /// Decoded, but no text left after extraction (e.g. an HTML page
+    /// without article text).
+    NoText,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Empty => write!(f, "empty file"),
+            SkipReason::Binary => write!(f, "binary file, not text"),
+            SkipReason::Undecodable(why) => write!(f, "undecodable text: {why}"),
+            SkipReason::Duplicate(path) => write!(f, "duplicate of {path}"),
+            SkipReason::Unsupported(advice) => write!(f, "{advice}"),
+            SkipReason::TooLarge(n) => {
+                write!(f, "too large ({:.1} MB, the limit is 50 MB)", *n as f64 / 1e6)
+            }
+            SkipReason::Unreadable(why) => write!(f, "unreadable: {why}"),
+            SkipReason::NoText => write!(f, "no text found"),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Query text to an expression tree and filters.

@@ -1,0 +1,1 @@
+//! Integration tests: the real `baogao` binary on real and generated reports.
