@@ -2,3 +2,9 @@
 
 pub mod corpus;
 pub mod query;
+pub mod text;
+pub mod index;
+pub mod search;
+pub mod analysis;
+pub mod output;
+pub mod cli;

@@ -5,10 +5,12 @@ pub mod decode;
 pub mod html;
 pub mod locality;
 pub mod metadata;
+pub mod read;
 pub mod report;
 pub mod sidecar;
 pub mod skip;
 pub mod structure;
+pub mod walk;
 
 pub use report::{Level, Metadata, Passage, Section, SectionKind, Structure};
 pub use skip::SkipReason;

@@ -1,4 +1,10 @@
 //! The query language (SPEC §2): parsing, planning tantivy queries, and
 //! exact verification against passage text.
 
+pub mod filter;
 pub mod parse;
+pub mod plan;
+pub mod verify;
+
+pub use parse::{parse, Expr, Filters, ParseError, Query};
+pub use verify::Matcher;

@@ -1,0 +1,192 @@
+//! Command-line arguments (clap derive). The only module that knows clap:
+//! everything here is turned into plain library values in [`super`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// baogao (报告): full-text search for Chinese government reports.
+///
+/// Exact matching on normalized text (every mention of 枫桥经验, however
+/// jieba segments it), ranked by BM25 over jieba words, filtered by place,
+/// year and section.
+#[derive(Debug, Parser)]
+#[command(name = "baogao", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The index folder.
+    #[arg(long, global = true, env = "BAOGAO_INDEX", default_value = "index", value_name = "DIR")]
+    pub index: PathBuf,
+    /// The corpus folder (where the reports are).
+    #[arg(long, global = true, env = "BAOGAO_CORPUS", default_value = "corpus", value_name = "DIR")]
+    pub corpus: PathBuf,
+    /// When to color the output (`auto`: when stdout is a terminal and
+    /// NO_COLOR is not set).
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Color when writing to a terminal.
+    Auto,
+    /// Always color.
+    Always,
+    /// Never color.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the index from the corpus folder.
+    Index(IndexArgs),
+    /// Search: ranked passages with highlighted matches.
+    Search(SearchArgs),
+    /// Count mentions per group (year, place, section, report, …).
+    Count(CountArgs),
+    /// List the indexed reports with their metadata.
+    Reports(ReportsArgs),
+    /// Print one report with its sections marked.
+    Show(ShowArgs),
+}
+
+/// `baogao index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// The corpus folder (same as --corpus).
+    #[arg(value_name = "CORPUS")]
+    pub path: Option<PathBuf>,
+    /// Rebuild from scratch, also over a damaged or foreign index folder.
+    #[arg(long)]
+    pub full: bool,
+    /// JSON Lines output: one `skipped` per skipped file, then a `summary`.
+    #[arg(long)]
+    pub json: bool,
+    /// List every skipped file (a terminal shows the first 20).
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// Filters shared by the reading commands; repeat a flag to accept any of
+/// its values.
+#[derive(Debug, Args, Default, Clone)]
+pub struct FilterArgs {
+    /// Year or range: 2023, 2020..2023, 2020.., ..2023.
+    #[arg(long, value_name = "YEAR")]
+    pub year: Vec<String>,
+    /// Township (a prefix of the official name works: 有庆).
+    #[arg(long, value_name = "NAME")]
+    pub township: Vec<String>,
+    /// County, county-level city or district.
+    #[arg(long, value_name = "NAME")]
+    pub county: Vec<String>,
+    /// Prefecture-level city.
+    #[arg(long, value_name = "NAME")]
+    pub city: Vec<String>,
+    /// Province (a prefix works: 四川).
+    #[arg(long, value_name = "NAME")]
+    pub province: Vec<String>,
+    /// A place at any level.
+    #[arg(long, value_name = "NAME")]
+    pub place: Vec<String>,
+    /// national, province, city, county or township.
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Vec<String>,
+    /// Section kind: measures (举措/成效), shortcomings (不足/问题),
+    /// responsibility (责任), plans (计划/打算/安排), other.
+    #[arg(long, value_name = "KIND")]
+    pub section: Vec<String>,
+}
+
+/// `baogao search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query: words (all must match), OR, -word / NOT word, (…),
+    /// "quoted text", a NEAR/20 b, and filters like year:2023.
+    #[arg(required = true, allow_hyphen_values = true, value_name = "QUERY")]
+    pub query: Vec<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Show at most N hits.
+    #[arg(long, short = 'n', default_value_t = 20, value_name = "N", conflicts_with = "all")]
+    pub limit: usize,
+    /// Show every hit.
+    #[arg(long)]
+    pub all: bool,
+    /// JSON Lines output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `baogao count`.
+#[derive(Debug, Args)]
+pub struct CountArgs {
+    /// The query (as for search).
+    #[arg(required = true, allow_hyphen_values = true, value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// Group by: year, township, county, city, province, level, section,
+    /// report.
+    #[arg(long, default_value = "year", value_name = "KEY")]
+    pub by: String,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// JSON Lines output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `baogao reports`.
+#[derive(Debug, Args)]
+pub struct ReportsArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Only reports lacking this field: year, township, locality,
+    /// published, issuer, title.
+    #[arg(long, value_name = "FIELD")]
+    pub missing: Option<String>,
+    /// JSON Lines output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `baogao show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Report id (or a unique prefix of it, or its path).
+    pub id: String,
+    /// Only sections of this kind.
+    #[arg(long, value_name = "KIND")]
+    pub section: Option<String>,
+    /// JSON Lines output: the `report`, then one `passage` per passage.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn query_words_and_negation() {
+        let cli = Cli::try_parse_from(["baogao", "search", "法律顾问", "-枫桥", "--year", "2023"]).unwrap();
+        let Command::Search(s) = cli.command else { panic!() };
+        assert_eq!(s.query, vec!["法律顾问", "-枫桥"]);
+        assert_eq!(s.filters.year, vec!["2023"]);
+        assert_eq!(s.limit, 20);
+    }
+
+    #[test]
+    fn limit_and_all_conflict() {
+        assert!(Cli::try_parse_from(["baogao", "search", "x", "--all", "--limit", "3"]).is_err());
+    }
+}

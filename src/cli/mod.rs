@@ -1,0 +1,574 @@
+//! The command-line front end: turns [`args::Cli`] into library calls and
+//! prints their results. `main.rs` only calls [`run`].
+
+pub mod args;
+mod progress;
+
+use std::collections::HashMap;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Result};
+use termcolor::{ColorChoice, StandardStream, WriteColor};
+
+use self::args::{Cli, ColorWhen, Command, CountArgs, FilterArgs, IndexArgs, ReportsArgs, SearchArgs, ShowArgs};
+use crate::analysis::{self, GroupBy};
+use crate::corpus::walk;
+use crate::corpus::SectionKind;
+use crate::index::build::{self, BuildOptions, BuildSummary, Progress};
+use crate::index::reader::OpenError;
+use crate::index::IndexReader;
+use crate::output::{human, json};
+use crate::query::parse::FilterField;
+use crate::query::{self, filter, Filters, Matcher};
+use crate::search::Searcher;
+
+/// Exit status, as grep and ripgrep: 0 matched / succeeded, 1 nothing
+/// matched, 2 error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Something matched, or the command succeeded.
+    Success,
+    /// Nothing matched.
+    NoMatch,
+    /// An error.
+    Error,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::NoMatch => 1,
+            Exit::Error => 2,
+        }
+    }
+
+    fn matched(any: bool) -> Exit {
+        if any {
+            Exit::Success
+        } else {
+            Exit::NoMatch
+        }
+    }
+}
+
+/// A user error: printed without the "error:" cause chain noise and
+/// always exit 2 (bad query, bad filter value, unknown id).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<Exit> {
+    let color = color_choice(cli.color);
+    let ctx = Ctx { index: cli.index, corpus: cli.corpus, color };
+    match cli.command {
+        Command::Index(a) => ctx.index_cmd(a),
+        Command::Search(a) => ctx.search(a),
+        Command::Count(a) => ctx.count(a),
+        Command::Reports(a) => ctx.reports(a),
+        Command::Show(a) => ctx.show(a),
+    }
+}
+
+/// Decides `--color auto` once: a terminal, no `NO_COLOR`, not `TERM=dumb`.
+fn color_choice(when: ColorWhen) -> ColorChoice {
+    match when {
+        ColorWhen::Always => ColorChoice::Always,
+        ColorWhen::Never => ColorChoice::Never,
+        ColorWhen::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+            if io::stdout().is_terminal() && !no_color && !dumb {
+                ColorChoice::Auto
+            } else {
+                ColorChoice::Never
+            }
+        }
+    }
+}
+
+struct Ctx {
+    index: PathBuf,
+    corpus: PathBuf,
+    color: ColorChoice,
+}
+
+impl Ctx {
+    fn stdout(&self, json: bool) -> StandardStream {
+        StandardStream::stdout(if json { ColorChoice::Never } else { self.color })
+    }
+
+    /// Opens the index, building it first when there is none; warns when
+    /// the corpus changed since it was built.
+    fn open(&self) -> Result<IndexReader> {
+        match IndexReader::open(&self.index) {
+            Ok(reader) => {
+                self.warn_if_changed(&reader);
+                Ok(reader)
+            }
+            Err(OpenError::Missing(_)) => {
+                eprintln!(
+                    "baogao: no index in {} yet; building it from {} first…",
+                    self.index.display(),
+                    self.corpus.display()
+                );
+                let summary = self.build(false, &progress::for_terminal(false))?;
+                eprintln!("baogao: {}", summary_line(&summary));
+                Ok(IndexReader::open(&self.index)?)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn build(&self, full: bool, progress: &dyn Progress) -> Result<BuildSummary> {
+        let opts = BuildOptions { corpus: self.corpus.clone(), index: self.index.clone(), full };
+        Ok(build::build(&opts, progress)?)
+    }
+
+    /// Compares the corpus folder with what the index recorded (paths,
+    /// sizes, modification times) and prints one line if they differ.
+    fn warn_if_changed(&self, reader: &IndexReader) {
+        let corpus = &reader.payload.corpus;
+        let Ok(files) = walk::scan(corpus) else { return };
+        let mut known: HashMap<&str, (u64, i64)> = HashMap::new();
+        for r in reader.reports.values() {
+            known.insert(&r.path, (r.stamp.size, r.stamp.mtime));
+        }
+        for s in &reader.skipped {
+            known.insert(&s.path, (s.stamp.size, s.stamp.mtime));
+        }
+        let (mut new, mut changed) = (0, 0);
+        for f in &files {
+            match known.remove(f.rel.as_str()) {
+                None => new += 1,
+                Some((size, mtime)) if size != f.size || mtime != f.mtime => changed += 1,
+                Some(_) => {}
+            }
+        }
+        let removed = known.len();
+        if new + changed + removed > 0 {
+            eprintln!(
+                "baogao: warning: the corpus {} changed since the index was built ({new} new, {changed} changed, {removed} removed files); run `baogao index` to update it",
+                corpus.display()
+            );
+        }
+    }
+
+    fn index_cmd(mut self, a: IndexArgs) -> Result<Exit> {
+        if let Some(p) = a.path {
+            self.corpus = p;
+        }
+        let bar = progress::for_terminal(a.json);
+        let summary = self.build(a.full, &bar)?;
+        let mut out = self.stdout(a.json);
+        if a.json {
+            for s in &summary.skipped {
+                json::line(&mut out, "skipped", &json::SkippedJson::new(s))?;
+            }
+            json::line(
+                &mut out,
+                "summary",
+                &json::IndexSummary {
+                    added: summary.added,
+                    updated: summary.updated,
+                    removed: summary.removed,
+                    unchanged: summary.unchanged,
+                    skipped: summary.skipped.len(),
+                    elapsed_ms: summary.elapsed.as_millis() as u64,
+                },
+            )?;
+        } else {
+            writeln!(out, "{}", summary_line(&summary))?;
+            let m = summary.missing;
+            if m.year + m.locality > 0 {
+                writeln!(
+                    out,
+                    "metadata: {} without year, {} without township, {} without any locality (see `baogao reports --missing year`)",
+                    m.year, m.township, m.locality
+                )?;
+            }
+            let show = if a.verbose || !io::stdout().is_terminal() { usize::MAX } else { 20 };
+            if !summary.skipped.is_empty() {
+                writeln!(out, "skipped:")?;
+                for s in summary.skipped.iter().take(show) {
+                    writeln!(out, "  {}: {}", human::sanitize(&s.path), s.reason)?;
+                }
+                if summary.skipped.len() > show {
+                    writeln!(out, "  … and {} more (--verbose lists all)", summary.skipped.len() - show)?;
+                }
+            }
+            for w in &summary.warnings {
+                eprintln!("baogao: warning: {w}");
+            }
+        }
+        Ok(Exit::Success)
+    }
+
+    fn search(self, a: SearchArgs) -> Result<Exit> {
+        let started = Instant::now();
+        let (matcher, filters) = parse_query(&a.query, &a.filters)?;
+        let reader = self.open()?;
+        warn_unmatched_places(&reader, &filters);
+        let limit = if a.all { None } else { Some(a.limit) };
+        let results = Searcher::new(&reader).search(matcher.as_ref(), &filters, limit)?;
+        let mut out = self.stdout(a.json);
+        if a.json {
+            for (i, hit) in results.hits.iter().enumerate() {
+                json::line(&mut out, "hit", &json::HitJson::new(i + 1, hit))?;
+            }
+            json::line(
+                &mut out,
+                "summary",
+                &json::SearchSummary {
+                    hits: results.total,
+                    reports: results.reports,
+                    elapsed_ms: started.elapsed().as_millis() as u64,
+                },
+            )?;
+        } else {
+            for hit in &results.hits {
+                human::print_hit(&mut out, hit)?;
+            }
+            let shown = if results.hits.len() < results.total {
+                format!(" (showing {}; --all shows every hit)", results.hits.len())
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "{} {} in {} {}{} · {} ms",
+                results.total,
+                if results.total == 1 { "hit" } else { "hits" },
+                results.reports,
+                if results.reports == 1 { "report" } else { "reports" },
+                shown,
+                started.elapsed().as_millis()
+            )?;
+        }
+        out.flush()?;
+        Ok(Exit::matched(results.total > 0))
+    }
+
+    fn count(self, a: CountArgs) -> Result<Exit> {
+        let by = GroupBy::parse(&a.by).ok_or_else(|| {
+            UsageError(format!("unknown --by key {:?}; use one of: {}", a.by, GroupBy::NAMES))
+        })?;
+        let (matcher, filters) = parse_query(&a.query, &a.filters)?;
+        let matcher = matcher.ok_or_else(|| UsageError("count needs words to count, not only filters".into()))?;
+        let reader = self.open()?;
+        warn_unmatched_places(&reader, &filters);
+        let table = analysis::count(&reader, &matcher, &filters, by)?;
+        let mut out = self.stdout(a.json);
+        if a.json {
+            for g in &table.groups {
+                json::line(&mut out, "group", &json::GroupJson::new(g))?;
+            }
+            json::line(&mut out, "summary", &json::GroupJson::new(&table.summary))?;
+        } else {
+            let mut rows: Vec<Vec<String>> = table
+                .groups
+                .iter()
+                .map(|g| {
+                    let key = match (&g.path, by) {
+                        (Some(p), GroupBy::Report) => format!("{} {}", g.key, p),
+                        _ => g.key.clone(),
+                    };
+                    count_row(key, g)
+                })
+                .collect();
+            rows.push(count_row("all".into(), &table.summary));
+            human::print_table(
+                &mut out,
+                &[&a.by, "reports", "matching", "passages", "mentions", "chars", "per 10k"],
+                &rows,
+                1,
+            )?;
+        }
+        out.flush()?;
+        Ok(Exit::matched(table.summary.mentions > 0 || table.summary.passages_matching > 0))
+    }
+
+    fn reports(self, a: ReportsArgs) -> Result<Exit> {
+        let filters = flag_filters(&a.filters)?;
+        if !filters.section.is_empty() {
+            return Err(UsageError("reports lists whole reports: --section does not apply".into()).into());
+        }
+        let missing = a.missing.as_deref().map(MissingField::parse).transpose()?;
+        let reader = self.open()?;
+        let reports: Vec<_> = reader
+            .reports_sorted()
+            .into_iter()
+            .filter(|r| filter::report_matches(&filters, r))
+            .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
+            .collect();
+        let mut out = self.stdout(a.json);
+        if a.json {
+            for r in &reports {
+                json::line(&mut out, "report", &json::ReportLine::new(r))?;
+            }
+        } else {
+            let rows: Vec<Vec<String>> = reports
+                .iter()
+                .map(|r| {
+                    let m = &r.meta;
+                    vec![
+                        r.id.clone(),
+                        m.year.map(|y| y.to_string()).unwrap_or_else(|| "—".into()),
+                        m.level.map(|l| l.as_str().to_string()).unwrap_or_else(|| "—".into()),
+                        human::place_label(m),
+                        human::truncate(m.title.as_deref().unwrap_or(&r.path), 36),
+                        r.sections
+                            .iter()
+                            .filter(|s| s.kinds != [SectionKind::Other])
+                            .map(|s| s.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+"))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ]
+                })
+                .collect();
+            human::print_table(&mut out, &["id", "year", "level", "place", "title", "sections"], &rows, 6)?;
+            writeln!(out, "{} reports", reports.len())?;
+        }
+        out.flush()?;
+        Ok(Exit::matched(!reports.is_empty()))
+    }
+
+    fn show(self, a: ShowArgs) -> Result<Exit> {
+        let kind = a
+            .section
+            .as_deref()
+            .map(|s| {
+                SectionKind::parse(s).ok_or_else(|| {
+                    UsageError(format!(
+                        "unknown section kind {s:?}; use measures (举措/成效), shortcomings (不足/问题), responsibility (责任), plans (计划/打算/安排) or other"
+                    ))
+                })
+            })
+            .transpose()?;
+        let reader = self.open()?;
+        let report = find_report(&reader, &a.id)?;
+        let passages = Searcher::new(&reader).report_passages(&report.id)?;
+        let mut out = self.stdout(a.json);
+        let wanted = |section: usize| {
+            kind.is_none_or(|k| report.sections.get(section).is_some_and(|s| s.kinds.contains(&k)))
+        };
+        if a.json {
+            json::line(&mut out, "report", &json::ReportLine::new(&report))?;
+            for p in passages.iter().filter(|p| wanted(p.section)) {
+                json::line(
+                    &mut out,
+                    "passage",
+                    &json::ShowPassageJson::new(&report, p.ordinal, p.section, &p.path, &p.text),
+                )?;
+            }
+        } else {
+            print_report_header(&mut out, &report)?;
+            let mut current = usize::MAX;
+            for p in passages.iter().filter(|p| wanted(p.section)) {
+                if p.section != current {
+                    current = p.section;
+                    let s = &report.sections[p.section];
+                    let kinds: Vec<&str> = s.kinds.iter().map(|k| k.as_str()).collect();
+                    out.set_color(termcolor::ColorSpec::new().set_fg(Some(termcolor::Color::Yellow)).set_bold(true))?;
+                    writeln!(
+                        out,
+                        "\n══ [{}] {}",
+                        kinds.join("+"),
+                        human::sanitize(s.heading.as_deref().unwrap_or(""))
+                    )?;
+                    out.reset()?;
+                }
+                writeln!(out, "{:>4}  {}", p.ordinal, human::sanitize(&p.text.replace('\n', " ")))?;
+            }
+        }
+        out.flush()?;
+        Ok(Exit::Success)
+    }
+}
+
+fn count_row(key: String, g: &analysis::Group) -> Vec<String> {
+    vec![
+        key,
+        g.reports.to_string(),
+        g.reports_matching.to_string(),
+        g.passages_matching.to_string(),
+        g.mentions.to_string(),
+        g.chars.to_string(),
+        format!("{:.2}", g.per_10k_chars()),
+    ]
+}
+
+fn print_report_header(out: &mut dyn WriteColor, r: &crate::index::ReportRecord) -> io::Result<()> {
+    let m = &r.meta;
+    out.set_color(termcolor::ColorSpec::new().set_bold(true))?;
+    writeln!(out, "{}", human::sanitize(m.title.as_deref().unwrap_or("(no title)")))?;
+    out.reset()?;
+    let place: Vec<&str> =
+        [&m.province, &m.city, &m.county, &m.township].iter().filter_map(|x| x.as_deref()).collect();
+    let opt = |x: &Option<String>| x.clone().unwrap_or_else(|| "—".into());
+    writeln!(out, "id:        {}", r.id)?;
+    writeln!(out, "path:      {}", human::sanitize(&r.path))?;
+    writeln!(
+        out,
+        "place:     {} ({})",
+        if place.is_empty() { "—".to_string() } else { place.join(" › ") },
+        m.level.map(|l| l.as_str()).unwrap_or("level unknown")
+    )?;
+    writeln!(
+        out,
+        "year:      {}    published: {}",
+        m.year.map(|y| y.to_string()).unwrap_or_else(|| "—".into()),
+        opt(&m.published)
+    )?;
+    writeln!(out, "issuer:    {}", human::sanitize(&opt(&m.issuer)))?;
+    writeln!(out, "chars:     {}    passages: {}    encoding: {}", r.chars, r.passages, r.encoding)
+}
+
+/// One-line summary of a build.
+fn summary_line(s: &BuildSummary) -> String {
+    let secs = s.elapsed.as_secs_f64();
+    format!(
+        "indexed {} reports ({} added, {} updated, {} removed, {} unchanged), {} skipped; {:.1} MB in {:.1} s ({:.1} MB/s)",
+        s.reports,
+        s.added,
+        s.updated,
+        s.removed,
+        s.unchanged,
+        s.skipped.len(),
+        s.bytes as f64 / 1e6,
+        secs,
+        if secs > 0.0 { s.bytes as f64 / 1e6 / secs } else { 0.0 }
+    )
+}
+
+/// Parses the query words and merges the filter flags.
+fn parse_query(words: &[String], flags: &FilterArgs) -> Result<(Option<Matcher>, Filters)> {
+    let text = words.join(" ");
+    let parsed = query::parse(&text).map_err(|e| UsageError(format!("bad query: {e}")))?;
+    let mut filters = parsed.filters;
+    filters.merge(flag_filters(flags)?);
+    let matcher = parsed
+        .expr
+        .as_ref()
+        .map(Matcher::from_expr)
+        .transpose()
+        .map_err(|e| UsageError(format!("bad query: {e}")))?;
+    Ok((matcher, filters))
+}
+
+/// The filters given as flags.
+fn flag_filters(a: &FilterArgs) -> Result<Filters> {
+    let mut f = Filters::default();
+    for (field, values) in [
+        (FilterField::Year, &a.year),
+        (FilterField::Township, &a.township),
+        (FilterField::County, &a.county),
+        (FilterField::City, &a.city),
+        (FilterField::Province, &a.province),
+        (FilterField::Place, &a.place),
+        (FilterField::Level, &a.level),
+        (FilterField::Section, &a.section),
+    ] {
+        for v in values {
+            f.add(field, v).map_err(|e| UsageError(format!("invalid --{} value {v:?}: {e}", field.name())))?;
+        }
+    }
+    Ok(f)
+}
+
+/// Warns about a place filter value that no indexed report has (a typo,
+/// or a place outside the corpus), since it silently yields nothing.
+fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
+    let lists: [(&str, &Vec<String>); 5] = [
+        ("township", &f.township),
+        ("county", &f.county),
+        ("city", &f.city),
+        ("province", &f.province),
+        ("place", &f.place),
+    ];
+    for (name, values) in lists {
+        for v in values {
+            let known = reader.reports.values().any(|r| {
+                let m = &r.meta;
+                let fields = match name {
+                    "township" => vec![&m.township],
+                    "county" => vec![&m.county],
+                    "city" => vec![&m.city],
+                    "province" => vec![&m.province],
+                    _ => vec![&m.province, &m.city, &m.county, &m.township],
+                };
+                fields.iter().any(|x| x.as_deref().is_some_and(|x| x.starts_with(v.as_str())))
+            });
+            if !known {
+                eprintln!("baogao: warning: no indexed report has a {name} starting with {v:?}");
+            }
+        }
+    }
+}
+
+/// Finds a report by id, unique id prefix (4+ characters) or path.
+fn find_report(reader: &IndexReader, key: &str) -> Result<std::sync::Arc<crate::index::ReportRecord>> {
+    if let Some(r) = reader.reports.get(key) {
+        return Ok(r.clone());
+    }
+    if let Some(r) = reader.reports.values().find(|r| r.path == key) {
+        return Ok(r.clone());
+    }
+    if key.chars().count() >= 4 {
+        let found: Vec<_> = reader.reports.values().filter(|r| r.id.starts_with(key)).collect();
+        match found.len() {
+            1 => return Ok(found[0].clone()),
+            n if n > 1 => bail!(UsageError(format!("{key:?} is the prefix of {n} report ids; type more of it"))),
+            _ => {}
+        }
+    }
+    Err(anyhow!(UsageError(format!("no report with id or path {key:?} (see `baogao reports`)"))))
+}
+
+/// Fields `reports --missing` accepts.
+#[derive(Debug, Clone, Copy)]
+enum MissingField {
+    Year,
+    Township,
+    Locality,
+    Published,
+    Issuer,
+    Title,
+}
+
+impl MissingField {
+    fn parse(s: &str) -> Result<MissingField> {
+        Ok(match s {
+            "year" => MissingField::Year,
+            "township" => MissingField::Township,
+            "locality" => MissingField::Locality,
+            "published" => MissingField::Published,
+            "issuer" => MissingField::Issuer,
+            "title" => MissingField::Title,
+            _ => bail!(UsageError(format!(
+                "unknown --missing field {s:?}; use year, township, locality, published, issuer or title"
+            ))),
+        })
+    }
+
+    fn is_missing(self, m: &crate::corpus::Metadata) -> bool {
+        match self {
+            MissingField::Year => m.year.is_none(),
+            MissingField::Township => m.township.is_none(),
+            MissingField::Locality => {
+                m.level != Some(crate::corpus::Level::National)
+                    && m.province.is_none()
+                    && m.city.is_none()
+                    && m.county.is_none()
+                    && m.township.is_none()
+            }
+            MissingField::Published => m.published.is_none(),
+            MissingField::Issuer => m.issuer.is_none(),
+            MissingField::Title => m.title.is_none(),
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Finding the reports in a corpus folder.
+//!
+//! Reports are `.txt`, `.html`/`.htm` files anywhere under the corpus root
+//! (SPEC §5). Formats we recognise but do not read (`.doc`, `.pdf`, `.wps`,
+//! and for now `.docx`) are listed too, so that the index summary can say
+//! what to convert them to. Everything else (`README.md`, `MANIFEST.tsv`,
+//! `*.meta.toml` sidecars, hidden files) is not a report and is ignored.
+//! The walk is sorted by path so that "the first path in sorted order"
+//! (duplicates) is well defined.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use crate::corpus::SkipReason;
+
+/// Files above this size are skipped as too large.
+pub const MAX_FILE_SIZE: u64 = 50_000_000;
+
+/// How a corpus file is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileKind {
+    /// Plain text.
+    Text,
+    /// An HTML page.
+    Html,
+    /// A file we recognise and skip (reason attached).
+    Skip(SkipReason),
+}
+
+/// One file of the corpus.
+#[derive(Debug, Clone)]
+pub struct CorpusFile {
+    /// Path relative to the corpus root, `/`-separated.
+    pub rel: String,
+    /// Full path.
+    pub abs: PathBuf,
+    /// Size in bytes (0 if it could not be read).
+    pub size: u64,
+    /// Modification time in ns since the epoch (0 if unknown).
+    pub mtime: i64,
+    /// How to read it.
+    pub kind: FileKind,
+}
+
+/// The kind of a file from its name, or `None` when it is not a report.
+pub fn kind_of(name: &str) -> Option<FileKind> {
+    let lower = name.to_lowercase();
+    if lower.starts_with('.') || lower.ends_with(".meta.toml") {
+        return None;
+    }
+    let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    Some(match ext {
+        "txt" | "text" => FileKind::Text,
+        "html" | "htm" | "shtml" | "xhtml" => FileKind::Html,
+        "docx" => FileKind::Skip(SkipReason::Unsupported(
+            "Word .docx is not read yet: save it as .txt".into(),
+        )),
+        "doc" => FileKind::Skip(SkipReason::Unsupported(
+            "legacy Word .doc is not read: convert it to .docx or .txt".into(),
+        )),
+        "wps" => FileKind::Skip(SkipReason::Unsupported(
+            "WPS .wps is not read: convert it to .docx or .txt".into(),
+        )),
+        "pdf" => FileKind::Skip(SkipReason::Unsupported(
+            "PDF is not read yet: convert it to .txt (e.g. pdftotext)".into(),
+        )),
+        _ => return None,
+    })
+}
+
+/// Lists the corpus files under `root`, sorted by relative path.
+///
+/// Entries that cannot be read (permission denied, broken symlinks) are
+/// listed with [`FileKind::Skip`] so that they show up in the summary.
+pub fn scan(root: &Path) -> std::io::Result<Vec<CorpusFile>> {
+    let meta = std::fs::metadata(root)?;
+    if !meta.is_dir() {
+        return Err(std::io::Error::other(format!("{} is not a folder", root.display())));
+    }
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name();
+    let mut it = walker.into_iter();
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                // A broken symlink or an unreadable folder: report it if we
+                // know which path it was, otherwise skip silently.
+                if let Some(path) = err.path() {
+                    if let Ok(rel) = path.strip_prefix(root) {
+                        let rel = rel_string(rel);
+                        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                        if kind_of(name).is_some() || path.is_dir() {
+                            files.push(CorpusFile {
+                                rel,
+                                abs: path.to_path_buf(),
+                                size: 0,
+                                mtime: 0,
+                                kind: FileKind::Skip(SkipReason::Unreadable(io_reason(&err))),
+                            });
+                        }
+                    }
+                }
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy();
+        if entry.depth() > 0 && name.starts_with('.') {
+            if entry.file_type().is_dir() {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Some(mut kind) = kind_of(&name) else { continue };
+        let rel = rel_string(entry.path().strip_prefix(root).unwrap_or(entry.path()));
+        let (size, mtime) = match entry.metadata() {
+            Ok(m) => (m.len(), mtime_ns(&m)),
+            Err(err) => {
+                kind = FileKind::Skip(SkipReason::Unreadable(io_reason(&err)));
+                (0, 0)
+            }
+        };
+        if size > MAX_FILE_SIZE && !matches!(kind, FileKind::Skip(_)) {
+            kind = FileKind::Skip(SkipReason::TooLarge(size));
+        }
+        files.push(CorpusFile { rel, abs: entry.path().to_path_buf(), size, mtime, kind });
+    }
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(files)
+}
+
+/// Modification time in nanoseconds since the epoch, 0 if unknown.
+pub fn mtime_ns(m: &std::fs::Metadata) -> i64 {
+    m.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// A relative path as a `/`-separated string.
+fn rel_string(rel: &Path) -> String {
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// A short, human reason for an I/O error.
+fn io_reason(err: &dyn std::fmt::Display) -> String {
+    let s = err.to_string();
+    if s.contains("No such file") {
+        "broken symlink or vanished file".into()
+    } else if s.contains("ermission denied") {
+        "permission denied".into()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_files_are_reports() {
+        assert_eq!(kind_of("a.txt"), Some(FileKind::Text));
+        assert_eq!(kind_of("A.HTM"), Some(FileKind::Html));
+        assert_eq!(kind_of("README.md"), None);
+        assert_eq!(kind_of("MANIFEST.tsv"), None);
+        assert_eq!(kind_of("a.meta.toml"), None);
+        assert_eq!(kind_of(".hidden.txt"), None);
+        assert!(matches!(kind_of("x.pdf"), Some(FileKind::Skip(_))));
+    }
+
+    #[test]
+    fn scan_is_sorted_and_relative() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("b/c")).unwrap();
+        std::fs::write(dir.path().join("b/c/z.txt"), "x").unwrap();
+        std::fs::write(dir.path().join("a.txt"), "x").unwrap();
+        std::fs::write(dir.path().join("README.md"), "x").unwrap();
+        let files = scan(dir.path()).unwrap();
+        let rels: Vec<_> = files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, vec!["a.txt", "b/c/z.txt"]);
+    }
+}

@@ -1,0 +1,15 @@
+//! The index: schema, building, reading.
+//!
+//! See [`schema`] for what is stored, [`build`] for how a corpus becomes an
+//! index, [`reader`] for opening one.
+
+pub mod build;
+pub mod reader;
+pub mod records;
+pub mod schema;
+pub mod store;
+pub mod tokenizer;
+
+pub use build::{build, BuildOptions, BuildSummary};
+pub use reader::IndexReader;
+pub use records::{FileStamp, ReportRecord, SkipRecord};

@@ -1,0 +1,123 @@
+//! From a [`Matcher`] and filters to a tantivy query.
+//!
+//! Matching uses the character fields (`uni`, `bi`, see
+//! [`crate::index::tokenizer`]), which answer substring questions exactly;
+//! ranking adds BM25 over the jieba `words` field as optional clauses, plus
+//! a small share of the character-field score as a tie-breaker for words
+//! jieba never produces on its own (`镇` inside `有庆镇`).
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+    TermSetQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::Term;
+
+use super::verify::Matcher;
+use crate::corpus::SectionKind;
+use crate::index::schema::{Fields, KIND_PASSAGE};
+use crate::index::tokenizer::bigrams;
+use crate::text::segment;
+
+/// Weight of the character-field score relative to BM25 over words.
+const GRAM_WEIGHT: f32 = 0.2;
+
+/// The candidate query for a matcher: exact for words, AND, OR and NOT;
+/// for NEAR, both sides (the verifier checks the distance).
+pub fn match_query(fields: &Fields, m: &Matcher) -> Box<dyn Query> {
+    match m {
+        Matcher::Word(w) => word_query(fields, w),
+        Matcher::And(xs) => {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for x in xs {
+                match x {
+                    Matcher::Not(inner) => clauses.push((Occur::MustNot, match_query(fields, inner))),
+                    _ => clauses.push((Occur::Must, match_query(fields, x))),
+                }
+            }
+            if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                clauses.push((Occur::Must, Box::new(AllQuery)));
+            }
+            Box::new(BooleanQuery::new(clauses))
+        }
+        Matcher::Or(xs) => Box::new(BooleanQuery::new(
+            xs.iter().map(|x| (Occur::Should, match_query(fields, x))).collect(),
+        )),
+        Matcher::Not(x) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+            (Occur::MustNot, match_query(fields, x)),
+        ])),
+        Matcher::Near { left, right, .. } => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, match_query(fields, left)),
+            (Occur::Must, match_query(fields, right)),
+        ])),
+    }
+}
+
+/// A normalized word as a query on the character fields.
+fn word_query(fields: &Fields, w: &str) -> Box<dyn Query> {
+    let n = w.chars().count();
+    if n == 1 {
+        Box::new(TermQuery::new(Term::from_field_text(fields.uni, w), IndexRecordOption::WithFreqs))
+    } else if n == 2 {
+        Box::new(TermQuery::new(Term::from_field_text(fields.bi, w), IndexRecordOption::WithFreqs))
+    } else {
+        let terms = bigrams(w)
+            .into_iter()
+            .map(|(offset, g)| (offset, Term::from_field_text(fields.bi, &g)))
+            .collect();
+        Box::new(PhraseQuery::new_with_offset(terms))
+    }
+}
+
+/// Restrictions that do not come from the query words.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Only passages of these reports (`None`: all reports).
+    pub reports: Option<Vec<String>>,
+    /// Only passages in sections of one of these kinds (empty: all).
+    pub sections: Vec<SectionKind>,
+}
+
+/// The full search query: passages only, matching `m` (all passages when
+/// `None`), within the scope, scored by BM25 over the words of the
+/// positive query words plus a share of the character score.
+pub fn search_query(fields: &Fields, m: Option<&Matcher>, scope: &Scope) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+        Occur::Must,
+        Box::new(ConstScoreQuery::new(
+            Box::new(TermQuery::new(
+                Term::from_field_text(fields.kind, KIND_PASSAGE),
+                IndexRecordOption::Basic,
+            )),
+            0.0,
+        )),
+    )];
+    if let Some(reports) = &scope.reports {
+        let terms = reports.iter().map(|id| Term::from_field_text(fields.report, id));
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0))));
+    }
+    if !scope.sections.is_empty() {
+        let terms = scope.sections.iter().map(|k| Term::from_field_text(fields.section, k.as_str()));
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0))));
+    }
+    if let Some(m) = m {
+        clauses.push((Occur::Must, Box::new(BoostQuery::new(match_query(fields, m), GRAM_WEIGHT))));
+        let mut seen = Vec::new();
+        for w in m.positive_words() {
+            for word in segment::words(w) {
+                if !seen.contains(&word) {
+                    seen.push(word);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(fields.words, word),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                    ));
+                }
+            }
+        }
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
