@@ -9,7 +9,7 @@ use clap::Parser;
 use baogao::cli::{self, args::Cli, Exit};
 
 fn main() -> ExitCode {
-    let args = match Cli::try_parse() {
+    let args = match Cli::try_parse_from(cli::args::rewrite_negations(std::env::args())) {
         Ok(args) => args,
         Err(e) => {
             // --help and --version print and exit 0; usage errors exit 2.

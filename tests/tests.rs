@@ -1,1 +1,9 @@
-//! Integration tests: the real `baogao` binary on real and generated reports.
+//! Integration tests: the real `baogao` binary on the bundled reports, on
+//! crafted corpora and on generated ones.
+
+mod util;
+
+mod cli;
+mod encodings;
+mod metadata;
+mod oracle;

@@ -107,7 +107,7 @@ pub struct FilterArgs {
 pub struct SearchArgs {
     /// The query: words (all must match), OR, -word / NOT word, (…),
     /// "quoted text", a NEAR/20 b, and filters like year:2023.
-    #[arg(required = true, allow_hyphen_values = true, value_name = "QUERY")]
+    #[arg(required = true, value_name = "QUERY")]
     pub query: Vec<String>,
     #[command(flatten)]
     pub filters: FilterArgs,
@@ -126,7 +126,7 @@ pub struct SearchArgs {
 #[derive(Debug, Args)]
 pub struct CountArgs {
     /// The query (as for search).
-    #[arg(required = true, allow_hyphen_values = true, value_name = "QUERY")]
+    #[arg(required = true, value_name = "QUERY")]
     pub query: Vec<String>,
     /// Group by: year, township, county, city, province, level, section,
     /// report.
@@ -166,6 +166,23 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
+/// Rewrites query words given as separate arguments with a leading `-`
+/// (`baogao search 法律顾问 -全覆盖`) to `NOT …`, which means the same in
+/// the query language. clap would otherwise read `-全覆盖` as short
+/// flags; our flags are all ASCII letters, so an argument of `-` followed
+/// by anything else (a CJK character, a quote, a parenthesis, `@`) can
+/// only be a negated query word.
+pub fn rewrite_negations(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    args.into_iter()
+        .map(|a| match a.strip_prefix('-') {
+            Some(rest) if rest.chars().next().is_some_and(|c| !c.is_ascii_alphanumeric() && c != '-') => {
+                format!("NOT {rest}")
+            }
+            _ => a,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,9 +195,11 @@ mod tests {
 
     #[test]
     fn query_words_and_negation() {
-        let cli = Cli::try_parse_from(["baogao", "search", "法律顾问", "-枫桥", "--year", "2023"]).unwrap();
+        let argv = ["baogao", "search", "法律顾问", "-枫桥", "--year", "2023", "--json"];
+        let cli = Cli::try_parse_from(rewrite_negations(argv.map(String::from))).unwrap();
         let Command::Search(s) = cli.command else { panic!() };
-        assert_eq!(s.query, vec!["法律顾问", "-枫桥"]);
+        assert_eq!(s.query, vec!["法律顾问", "NOT 枫桥"]);
+        assert!(s.json);
         assert_eq!(s.filters.year, vec!["2023"]);
         assert_eq!(s.limit, 20);
     }

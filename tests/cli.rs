@@ -1,0 +1,283 @@
+//! The commands as a user runs them: exit codes, JSON shapes, errors.
+
+use serde::Deserialize;
+
+use crate::util::{json_lines, on_bundled, Env};
+
+/// `search --json` hit lines, parsed strictly (SPEC §4): an unknown or
+/// missing field fails the test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct HitData {
+    rank: usize,
+    score: f64,
+    report: ReportData,
+    section: SectionData,
+    passage: PassageData,
+    matches: Vec<Span>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ReportData {
+    id: String,
+    path: String,
+    title: Option<String>,
+    province: Option<String>,
+    city: Option<String>,
+    county: Option<String>,
+    township: Option<String>,
+    level: Option<String>,
+    issuer: Option<String>,
+    year: Option<i32>,
+    published: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SectionData {
+    kinds: Vec<String>,
+    heading: Option<String>,
+    path: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PassageData {
+    ordinal: u64,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchSummary {
+    hits: usize,
+    reports: usize,
+    #[allow(dead_code)]
+    elapsed_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct GroupData {
+    key: String,
+    path: Option<String>,
+    reports: usize,
+    reports_matching: usize,
+    passages_matching: usize,
+    mentions: usize,
+    chars: u64,
+    per_10k_chars: f64,
+}
+
+#[test]
+fn search_json_is_spec_shaped() {
+    let (code, out, _) = on_bundled(&["search", "法律顾问", "--limit", "5", "--json"]);
+    assert_eq!(code, 0);
+    let lines = json_lines(&out);
+    let (last_type, last) = lines.last().unwrap();
+    assert_eq!(last_type, "summary");
+    let summary: SearchSummary = serde_json::from_value(last.clone()).unwrap();
+    let hits: Vec<HitData> = lines[..lines.len() - 1]
+        .iter()
+        .map(|(t, d)| {
+            assert_eq!(t, "hit");
+            serde_json::from_value(d.clone()).unwrap()
+        })
+        .collect();
+    assert_eq!(hits.len(), 5);
+    assert!(summary.hits > 5, "summary counts all hits, not only printed ones");
+    assert!(summary.reports >= 5);
+    for (i, h) in hits.iter().enumerate() {
+        assert_eq!(h.rank, i + 1);
+        assert!(!h.matches.is_empty());
+        assert!(h.matches.windows(2).all(|w| w[0].start <= w[1].start));
+        assert!(h.passage.ordinal >= 1);
+        assert!(!h.section.kinds.is_empty());
+    }
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score), "ranked");
+}
+
+#[test]
+fn all_returns_every_hit() {
+    let (_, out, _) = on_bundled(&["search", "法律顾问", "--all", "--json"]);
+    let lines = json_lines(&out);
+    let summary: SearchSummary = serde_json::from_value(lines.last().unwrap().1.clone()).unwrap();
+    assert_eq!(lines.len() - 1, summary.hits);
+}
+
+#[test]
+fn count_json_is_spec_shaped_and_consistent() {
+    let (code, out, _) = on_bundled(&["count", "法律顾问", "--by", "year", "--json"]);
+    assert_eq!(code, 0);
+    let lines = json_lines(&out);
+    let groups: Vec<GroupData> = lines
+        .iter()
+        .filter(|(t, _)| t == "group")
+        .map(|(_, d)| serde_json::from_value(d.clone()).unwrap())
+        .collect();
+    let (t, s) = lines.last().unwrap();
+    assert_eq!(t, "summary");
+    let summary: GroupData = serde_json::from_value(s.clone()).unwrap();
+    assert_eq!(groups.iter().map(|g| g.mentions).sum::<usize>(), summary.mentions);
+    assert_eq!(groups.iter().map(|g| g.reports).sum::<usize>(), summary.reports);
+    assert_eq!(groups.iter().map(|g| g.chars).sum::<u64>(), summary.chars);
+    for g in &groups {
+        let rate = g.mentions as f64 * 10_000.0 / g.chars as f64;
+        assert!((g.per_10k_chars - rate).abs() < 0.001, "{g:?}");
+        assert!(g.reports_matching <= g.reports && g.reports_matching <= g.passages_matching);
+    }
+    // search and count agree on the number of matching passages
+    let (_, out, _) = on_bundled(&["search", "法律顾问", "--json", "--limit", "1"]);
+    let s: SearchSummary = serde_json::from_value(json_lines(&out).last().unwrap().1.clone()).unwrap();
+    assert_eq!(s.hits, summary.passages_matching);
+    assert_eq!(s.reports, summary.reports_matching);
+}
+
+#[test]
+fn count_by_report_carries_the_path() {
+    let (_, out, _) = on_bundled(&["count", "枫桥经验", "--by", "report", "--json"]);
+    for (t, d) in json_lines(&out) {
+        if t == "group" {
+            let g: GroupData = serde_json::from_value(d).unwrap();
+            assert!(g.path.is_some());
+        }
+    }
+}
+
+#[test]
+fn exit_codes() {
+    assert_eq!(on_bundled(&["search", "枫桥经验"]).0, 0);
+    assert_eq!(on_bundled(&["search", "这个词语不会出现在任何报告里"]).0, 1);
+    assert_eq!(on_bundled(&["count", "这个词语不会出现在任何报告里"]).0, 1);
+    let (code, _, err) = on_bundled(&["search", "(法律顾问"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("^"), "points at the problem: {err}");
+    let (code, _, err) = on_bundled(&["search", "法律顾问", "--year", "二〇二三"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--year"), "{err}");
+    let (code, _, err) = on_bundled(&["search", "法律顾问 year:二〇二三"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(on_bundled(&["search", "法律顾问", "--section", "nonsense"]).0, 2);
+    assert_eq!(on_bundled(&["count", "x", "--by", "weekday"]).0, 2);
+    assert_eq!(on_bundled(&["show", "nonexistent-id"]).0, 2);
+    assert_eq!(on_bundled(&["search"]).0, 2, "missing query is a usage error");
+    assert_eq!(on_bundled(&["frobnicate"]).0, 2);
+    assert_eq!(on_bundled(&["--help"]).0, 0);
+}
+
+#[test]
+fn boolean_queries_and_filters() {
+    let hits = |args: &[&str]| -> usize {
+        let mut a = vec!["search", "--json"];
+        a.extend_from_slice(args);
+        let (_, out, err) = on_bundled(&a);
+        let l = json_lines(&out);
+        assert!(!l.is_empty(), "{args:?}: {err}");
+        l.last().unwrap().1["hits"].as_u64().unwrap() as usize
+    };
+    let a = hits(&["法律顾问"]);
+    let b = hits(&["全覆盖"]);
+    let both = hits(&["法律顾问 全覆盖"]);
+    let either = hits(&["法律顾问 OR 全覆盖"]);
+    let not = hits(&["法律顾问 -全覆盖"]);
+    assert_eq!(both + not, a);
+    assert_eq!(either, a + b - both);
+    let near = hits(&["法律顾问 NEAR/10 全覆盖"]);
+    assert!(near <= both && near >= 1, "{near} {both}");
+    // filters as flags and inside the query agree
+    assert_eq!(hits(&["法律顾问", "--year", "2023"]), hits(&["法律顾问 year:2023"]));
+    assert_eq!(hits(&["法律顾问", "--province", "四川"]), hits(&["法律顾问 province:四川省"]));
+    assert!(hits(&["依法行政", "--level", "national", "--year", "1990..1999"]) > 0);
+    let by_section = hits(&["法律顾问", "--section", "不足"]);
+    assert_eq!(by_section, hits(&["法律顾问", "--section", "shortcomings"]));
+}
+
+#[test]
+fn human_output_has_headers_and_footer() {
+    let (code, out, _) = on_bundled(&["search", "枫桥经验", "--color", "never"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("有庆镇 · 2024"), "{out}");
+    assert!(out.lines().last().unwrap().contains("hits in"), "{out}");
+    let (code, out, _) = on_bundled(&["search", "枫桥经验", "--color", "always"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\u{1b}["), "colored");
+}
+
+#[test]
+fn show_prints_sections() {
+    let (_, out, _) = on_bundled(&["search", "枫桥经验", "--json", "--limit", "1"]);
+    let id = json_lines(&out)[0].1["report"]["id"].as_str().unwrap().to_string();
+    let (code, out, _) = on_bundled(&["show", &id]);
+    assert_eq!(code, 0);
+    assert!(out.contains("══ ["), "{out}");
+    let (code, out, _) = on_bundled(&["show", &id[..6], "--section", "不足", "--json"]);
+    assert_eq!(code, 0);
+    for (t, d) in json_lines(&out).into_iter().skip(1) {
+        assert_eq!(t, "passage");
+        assert!(d["section"]["kinds"].as_array().unwrap().iter().any(|k| k == "shortcomings"));
+    }
+}
+
+#[test]
+fn search_builds_a_missing_index_and_warns_on_change() {
+    let env = Env::new();
+    env.write("a.txt", "关于2023年法治政府建设情况的报告\n\n坚持和发展新时代枫桥经验。\n");
+    let (code, out, err) = env.run(&["search", "枫桥经验"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("building it"), "{err}");
+    assert!(out.contains("枫桥经验"));
+    let (_, _, err) = env.run(&["search", "枫桥经验"]);
+    assert!(!err.contains("warning"), "{err}");
+    env.write("b.txt", "另一份报告，法律顾问。\n");
+    let (code, _, err) = env.run(&["search", "枫桥经验"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("changed since"), "{err}");
+}
+
+#[test]
+fn index_summary_json() {
+    let env = Env::new();
+    env.write("a.txt", "第一份报告，枫桥经验。\n");
+    env.write("sub/b.txt", "第二份报告，法律顾问。\n");
+    env.write("sub/copy.txt", "第二份报告，法律顾问。\r\n");
+    env.write("README.md", "not a report");
+    let (code, out, err) = env.run(&["index", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    assert_eq!(lines[0].0, "skipped");
+    assert_eq!(lines[0].1["path"], "sub/copy.txt");
+    assert_eq!(lines[0].1["reason"], "duplicate of sub/b.txt");
+    let s = &lines.last().unwrap().1;
+    assert_eq!(s["added"], 2);
+    assert_eq!(s["skipped"], 1);
+    let keys: Vec<_> = s.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys.len(), 6, "{keys:?}");
+}
+
+#[test]
+fn damaged_index_is_a_clear_error() {
+    let env = Env::new();
+    env.write("a.txt", "报告，枫桥经验。\n");
+    assert_eq!(env.run(&["index"]).0, 0);
+    std::fs::write(env.index().join("meta.json"), "{ not json").unwrap();
+    let (code, _, err) = env.run(&["search", "枫桥经验"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--full"), "{err}");
+    assert_eq!(env.run(&["index"]).0, 2);
+    let (code, _, err) = env.run(&["index", "--full"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(env.run(&["search", "枫桥经验"]).0, 0);
+}
