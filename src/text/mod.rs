@@ -1,0 +1,3 @@
+//! Text processing: normalization, segmentation, dictionaries.
+
+pub mod dict;
