@@ -150,8 +150,8 @@ impl<'a> Searcher<'a> {
             (top, count, distinct)
         } else {
             let count = searcher.search(&query, &Count)?;
-            let top = searcher
-                .search(&query, &TopDocs::with_limit(count.max(1)).order_by_score())?;
+            let top =
+                searcher.search(&query, &TopDocs::with_limit(count.max(1)).order_by_score())?;
             (top, 0, 0)
         };
 
@@ -233,7 +233,9 @@ impl<'a> Searcher<'a> {
             })
             .filter_map(|r| r.transpose())
             .collect::<Result<_, _>>()?;
-        docs.sort_by(|a, b| a.0.report.path.cmp(&b.0.report.path).then(a.0.ordinal.cmp(&b.0.ordinal)));
+        docs.sort_by(|a, b| {
+            a.0.report.path.cmp(&b.0.report.path).then(a.0.ordinal.cmp(&b.0.ordinal))
+        });
         Ok(docs)
     }
 
@@ -241,8 +243,20 @@ impl<'a> Searcher<'a> {
     pub fn report_passages(&self, id: &str) -> Result<Vec<PassageDoc>, SearchError> {
         let f = &self.reader.fields;
         let query = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.kind, KIND_PASSAGE), IndexRecordOption::Basic)) as Box<dyn Query>),
-            (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.report, id), IndexRecordOption::Basic))),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.kind, KIND_PASSAGE),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.report, id),
+                    IndexRecordOption::Basic,
+                )),
+            ),
         ]);
         let addrs = self.reader.searcher.search(&query, &DocSetCollector)?;
         let mut docs = addrs.into_iter().map(|a| self.load(a)).collect::<Result<Vec<_>, _>>()?;

@@ -104,6 +104,7 @@ fn search_json_is_spec_shaped() {
         assert_eq!(h.rank, i + 1);
         assert!(!h.matches.is_empty());
         assert!(h.matches.windows(2).all(|w| w[0].start <= w[1].start));
+        assert!(h.matches.iter().all(|m| m.start < m.end));
         assert!(h.passage.ordinal >= 1);
         assert!(!h.section.kinds.is_empty());
     }
@@ -141,7 +142,8 @@ fn count_json_is_spec_shaped_and_consistent() {
     }
     // search and count agree on the number of matching passages
     let (_, out, _) = on_bundled(&["search", "法律顾问", "--json", "--limit", "1"]);
-    let s: SearchSummary = serde_json::from_value(json_lines(&out).last().unwrap().1.clone()).unwrap();
+    let s: SearchSummary =
+        serde_json::from_value(json_lines(&out).last().unwrap().1.clone()).unwrap();
     assert_eq!(s.hits, summary.passages_matching);
     assert_eq!(s.reports, summary.reports_matching);
 }

@@ -19,7 +19,10 @@ fn every_encoding_is_read_and_junk_is_skipped() {
     let env = Env::new();
     let distinct = |tag: &str| TEXT.replace("枫桥经验", &format!("枫桥经验{tag}"));
     env.write("utf8.txt", distinct("甲"));
-    env.write("utf8-bom-crlf.txt", [b"\xEF\xBB\xBF".as_slice(), distinct("乙").replace('\n', "\r\n").as_bytes()].concat());
+    env.write(
+        "utf8-bom-crlf.txt",
+        [b"\xEF\xBB\xBF".as_slice(), distinct("乙").replace('\n', "\r\n").as_bytes()].concat(),
+    );
     env.write("gb18030.txt", encoding_rs::GB18030.encode(&distinct("丙")).0);
     env.write("utf16le.txt", utf16(&distinct("丁"), false));
     env.write("utf16be.txt", utf16(&distinct("戊"), true));
@@ -44,7 +47,8 @@ fn every_encoding_is_read_and_junk_is_skipped() {
         .filter(|(t, _)| t == "skipped")
         .map(|(_, d)| (d["path"].as_str().unwrap().into(), d["reason"].as_str().unwrap().into()))
         .collect();
-    let reason = |p: &str| skipped.iter().find(|(q, _)| q == p).map(|(_, r)| r.clone()).unwrap_or_default();
+    let reason =
+        |p: &str| skipped.iter().find(|(q, _)| q == p).map(|(_, r)| r.clone()).unwrap_or_default();
     assert_eq!(reason("empty.txt"), "empty file");
     assert_eq!(reason("blank.txt"), "empty file");
     assert!(reason("binary.txt").contains("binary"), "{skipped:?}");
@@ -70,16 +74,13 @@ fn nothing_in_the_corpus_is_modified() {
     let env = Env::new();
     env.write("a.txt", TEXT);
     env.write("b.txt", encoding_rs::GB18030.encode(TEXT).0);
-    let before: Vec<_> = ["a.txt", "b.txt"]
-        .iter()
-        .map(|p| std::fs::read(env.corpus().join(p)).unwrap())
-        .collect();
+    let before: Vec<_> =
+        ["a.txt", "b.txt"].iter().map(|p| std::fs::read(env.corpus().join(p)).unwrap()).collect();
     assert_eq!(env.run(&["index"]).0, 0);
-    let after: Vec<_> = ["a.txt", "b.txt"]
-        .iter()
-        .map(|p| std::fs::read(env.corpus().join(p)).unwrap())
-        .collect();
+    let after: Vec<_> =
+        ["a.txt", "b.txt"].iter().map(|p| std::fs::read(env.corpus().join(p)).unwrap()).collect();
     assert_eq!(before, after);
-    let names: Vec<_> = std::fs::read_dir(env.corpus()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> =
+        std::fs::read_dir(env.corpus()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 2);
 }

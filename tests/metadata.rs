@@ -29,17 +29,37 @@ fn kinds(d: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["kinds"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect::<Vec<_>>().join("+"))
+        .map(|s| {
+            s["kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join("+")
+        })
         .filter(|k| k != "other")
         .collect()
 }
+
+/// seed, province, city, county, township, year, published, sections.
+type SeedRow = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    i64,
+    Option<&'static str>,
+    &'static str,
+);
 
 #[test]
 fn seed_table() {
     let (_, out, _) = on_bundled(&["reports", "--json"]);
     let reports = reports_by_path(&out);
     #[rustfmt::skip]
-    let table: [(&str, &str, Option<&str>, &str, &str, i64, Option<&str>, &str); 5] = [
+    let table: [SeedRow; 5] = [
         ("000", "四川省", Some("达州市"), "渠县", "有庆镇", 2024, Some("2025-03-26"), "measures,shortcomings,responsibility,plans"),
         ("001", "浙江省", Some("嘉兴市"), "桐乡市", "濮院镇", 2022, Some("2023-02-20"), "measures,shortcomings,responsibility,plans"),
         ("002", "湖南省", Some("邵阳市"), "武冈市", "荆竹铺镇", 2023, None, "measures,shortcomings,plans"),
@@ -99,7 +119,8 @@ fn duplicates_of_the_gb18030_originals_are_skipped() {
     let (index, corpus) = crate::util::bundled();
     let env = Env::new();
     let _ = env;
-    let (code, out, _) = crate::util::run(crate::util::baogao(index, corpus).args(["reports", "--json"]));
+    let (code, out, _) =
+        crate::util::run(crate::util::baogao(index, corpus).args(["reports", "--json"]));
     assert_eq!(code, 0);
     assert!(!out.contains("encodings-raw/"), "GB18030 originals are duplicates");
 }

@@ -71,12 +71,48 @@ fn decode(bytes: &[u8]) -> String {
 /// Queries over the bundled corpus: every case of the point 6 and
 /// then some (single characters, numbers, national vocabulary).
 pub const QUERIES: &[&str] = &[
-    "枫桥经验", "化解", "桥经", "一村（社区）一法律顾问", "一村(社区)一法律顾问", "12·4", "12∙4",
-    "2023年", "镇机关全体干部", "法律顾问", "全覆盖", "依法行政", "镇", "第一责任人",
-    "谁执法谁普法", "三项制度", "营商环境", "放管服", "政府工作报告", "改革开放", "人民",
-    "2019年", "海拉尔", "乡村振兴", "扫黑除恶", "民法典", "矛盾纠纷", "（社区）", "五年计划",
-    "社会主义", "一把手", "合法性审查", "重大行政决策", "3·15", "６·２６", "1998年3月5日",
-    "ＧＤＰ", "gdp", "呼伦贝尔", "法治", "。", "法治政府建设",
+    "枫桥经验",
+    "化解",
+    "桥经",
+    "一村（社区）一法律顾问",
+    "一村(社区)一法律顾问",
+    "12·4",
+    "12∙4",
+    "2023年",
+    "镇机关全体干部",
+    "法律顾问",
+    "全覆盖",
+    "依法行政",
+    "镇",
+    "第一责任人",
+    "谁执法谁普法",
+    "三项制度",
+    "营商环境",
+    "放管服",
+    "政府工作报告",
+    "改革开放",
+    "人民",
+    "2019年",
+    "海拉尔",
+    "乡村振兴",
+    "扫黑除恶",
+    "民法典",
+    "矛盾纠纷",
+    "（社区）",
+    "五年计划",
+    "社会主义",
+    "一把手",
+    "合法性审查",
+    "重大行政决策",
+    "3·15",
+    "６·２６",
+    "1998年3月5日",
+    "ＧＤＰ",
+    "gdp",
+    "呼伦贝尔",
+    "法治",
+    "。",
+    "法治政府建设",
 ];
 
 #[test]
@@ -86,7 +122,9 @@ fn count_by_report_equals_normalized_substring_counting() {
     assert_eq!(code, 0, "{err}");
     let reports: HashMap<String, String> = json_lines(&out)
         .into_iter()
-        .map(|(_, d)| (d["id"].as_str().unwrap().to_string(), d["path"].as_str().unwrap().to_string()))
+        .map(|(_, d)| {
+            (d["id"].as_str().unwrap().to_string(), d["path"].as_str().unwrap().to_string())
+        })
         .collect();
     assert!(reports.len() >= 70, "{} reports", reports.len());
     let texts: HashMap<String, String> = reports
@@ -137,7 +175,9 @@ fn broken_line_is_found_once() {
 
 #[test]
 fn highlighted_spans_equal_the_query() {
-    for q in ["枫桥经验", "一村（社区）一法律顾问", "12·4", "2023年", "镇机关全体干部", "镇", "ＧＤＰ"] {
+    for q in
+        ["枫桥经验", "一村（社区）一法律顾问", "12·4", "2023年", "镇机关全体干部", "镇", "ＧＤＰ"]
+    {
         let (code, out, err) = on_bundled(&["search", q, "--all", "--json"]);
         assert_eq!(code, 0, "{q}: {err}");
         let needle = oracle_normalize(q);
@@ -151,7 +191,8 @@ fn highlighted_spans_equal_the_query() {
             assert!(!matches.is_empty(), "{q}: a hit without highlight");
             let mut last = 0;
             for m in matches {
-                let (s, e) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
+                let (s, e) =
+                    (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
                 assert!(s < e && e <= text.len() && s >= last, "{q}: bad span {s}..{e}");
                 last = s;
                 let span: String = text[s..e].iter().collect();

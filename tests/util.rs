@@ -40,7 +40,8 @@ pub fn json_lines(stdout: &str) -> Vec<(String, Value)> {
     stdout
         .lines()
         .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"));
+            let v: Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"));
             let obj = v.as_object().expect("a JSON object per line");
             assert_eq!(obj.len(), 2, "only type and data: {l}");
             (obj["type"].as_str().expect("type").to_string(), obj["data"].clone())

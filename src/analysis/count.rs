@@ -53,7 +53,8 @@ impl GroupBy {
     }
 
     /// The accepted names, for messages.
-    pub const NAMES: &'static str = "year, township, county, city, province, level, section, report";
+    pub const NAMES: &'static str =
+        "year, township, county, city, province, level, section, report";
 }
 
 /// The key used for reports where the grouping field is unknown.
@@ -100,7 +101,8 @@ pub struct CountTable {
 
 /// The keys of a report for a grouping (several for `section`).
 fn keys(r: &ReportRecord, by: GroupBy, sections: &[SectionKind]) -> Vec<(String, u64)> {
-    let one = |v: Option<String>| vec![(v.unwrap_or_else(|| UNKNOWN.to_string()), r.chars_in(sections))];
+    let one =
+        |v: Option<String>| vec![(v.unwrap_or_else(|| UNKNOWN.to_string()), r.chars_in(sections))];
     match by {
         GroupBy::Year => one(r.meta.year.map(|y| y.to_string())),
         GroupBy::Township => one(r.meta.township.clone()),
@@ -182,7 +184,9 @@ pub fn count(
             _ => keys(&doc.report, by, &[]).into_iter().map(|(k, _)| k).collect(),
         };
         for key in passage_keys {
-            let g = groups.entry(key.clone()).or_insert_with(|| Group { key: key.clone(), ..Group::default() });
+            let g = groups
+                .entry(key.clone())
+                .or_insert_with(|| Group { key: key.clone(), ..Group::default() });
             g.passages_matching += 1;
             g.mentions += mentions;
             matched_reports.entry(key).or_default().insert(doc.report.id.clone());
@@ -206,7 +210,9 @@ fn sort_groups(groups: &mut [Group], by: GroupBy, reader: &IndexReader) {
     groups.sort_by(|a, b| {
         let unknown = (a.key == UNKNOWN).cmp(&(b.key == UNKNOWN));
         unknown.then_with(|| match by {
-            GroupBy::Year => a.key.parse::<i64>().unwrap_or(0).cmp(&b.key.parse::<i64>().unwrap_or(0)),
+            GroupBy::Year => {
+                a.key.parse::<i64>().unwrap_or(0).cmp(&b.key.parse::<i64>().unwrap_or(0))
+            }
             GroupBy::Report => {
                 let path = |g: &Group| reader.reports.get(&g.key).map(|r| r.path.clone());
                 path(a).cmp(&path(b))
@@ -216,7 +222,8 @@ fn sort_groups(groups: &mut [Group], by: GroupBy, reader: &IndexReader) {
                 pos(a).cmp(&pos(b))
             }
             GroupBy::Level => {
-                let pos = |g: &Group| crate::corpus::Level::ALL.iter().position(|k| k.as_str() == g.key);
+                let pos =
+                    |g: &Group| crate::corpus::Level::ALL.iter().position(|k| k.as_str() == g.key);
                 pos(a).cmp(&pos(b))
             }
             _ => a.key.cmp(&b.key),

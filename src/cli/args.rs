@@ -17,7 +17,13 @@ pub struct Cli {
     #[arg(long, global = true, env = "BAOGAO_INDEX", default_value = "index", value_name = "DIR")]
     pub index: PathBuf,
     /// The corpus folder (where the reports are).
-    #[arg(long, global = true, env = "BAOGAO_CORPUS", default_value = "corpus", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "BAOGAO_CORPUS",
+        default_value = "corpus",
+        value_name = "DIR"
+    )]
     pub corpus: PathBuf,
     /// When to color the output (`auto`: when stdout is a terminal and
     /// NO_COLOR is not set).
@@ -109,6 +115,7 @@ pub struct SearchArgs {
     /// "quoted text", a NEAR/20 b, and filters like year:2023.
     #[arg(required = true, value_name = "QUERY")]
     pub query: Vec<String>,
+    #[allow(missing_docs)] // clap flattens the filter flags here
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Show at most N hits.
@@ -132,6 +139,7 @@ pub struct CountArgs {
     /// report.
     #[arg(long, default_value = "year", value_name = "KEY")]
     pub by: String,
+    #[allow(missing_docs)] // clap flattens the filter flags here
     #[command(flatten)]
     pub filters: FilterArgs,
     /// JSON Lines output.
@@ -142,6 +150,7 @@ pub struct CountArgs {
 /// `baogao reports`.
 #[derive(Debug, Args)]
 pub struct ReportsArgs {
+    #[allow(missing_docs)] // clap flattens the filter flags here
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Only reports lacking this field: year, township, locality,
@@ -175,7 +184,9 @@ pub struct ShowArgs {
 pub fn rewrite_negations(args: impl IntoIterator<Item = String>) -> Vec<String> {
     args.into_iter()
         .map(|a| match a.strip_prefix('-') {
-            Some(rest) if rest.chars().next().is_some_and(|c| !c.is_ascii_alphanumeric() && c != '-') => {
+            Some(rest)
+                if rest.chars().next().is_some_and(|c| !c.is_ascii_alphanumeric() && c != '-') =>
+            {
                 format!("NOT {rest}")
             }
             _ => a,

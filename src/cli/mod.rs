@@ -12,7 +12,9 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Result};
 use termcolor::{ColorChoice, StandardStream, WriteColor};
 
-use self::args::{Cli, ColorWhen, Command, CountArgs, FilterArgs, IndexArgs, ReportsArgs, SearchArgs, ShowArgs};
+use self::args::{
+    Cli, ColorWhen, Command, CountArgs, FilterArgs, IndexArgs, ReportsArgs, SearchArgs, ShowArgs,
+};
 use crate::analysis::{self, GroupBy};
 use crate::corpus::walk;
 use crate::corpus::SectionKind;
@@ -198,7 +200,11 @@ impl Ctx {
                     writeln!(out, "  {}: {}", human::sanitize(&s.path), s.reason)?;
                 }
                 if summary.skipped.len() > show {
-                    writeln!(out, "  … and {} more (--verbose lists all)", summary.skipped.len() - show)?;
+                    writeln!(
+                        out,
+                        "  … and {} more (--verbose lists all)",
+                        summary.skipped.len() - show
+                    )?;
                 }
             }
             for w in &summary.warnings {
@@ -258,7 +264,8 @@ impl Ctx {
             UsageError(format!("unknown --by key {:?}; use one of: {}", a.by, GroupBy::NAMES))
         })?;
         let (matcher, filters) = parse_query(&a.query, &a.filters)?;
-        let matcher = matcher.ok_or_else(|| UsageError("count needs words to count, not only filters".into()))?;
+        let matcher = matcher
+            .ok_or_else(|| UsageError("count needs words to count, not only filters".into()))?;
         let reader = self.open()?;
         warn_unmatched_places(&reader, &filters);
         let table = analysis::count(&reader, &matcher, &filters, by)?;
@@ -295,7 +302,9 @@ impl Ctx {
     fn reports(self, a: ReportsArgs) -> Result<Exit> {
         let filters = flag_filters(&a.filters)?;
         if !filters.section.is_empty() {
-            return Err(UsageError("reports lists whole reports: --section does not apply".into()).into());
+            return Err(
+                UsageError("reports lists whole reports: --section does not apply".into()).into()
+            );
         }
         let missing = a.missing.as_deref().map(MissingField::parse).transpose()?;
         let reader = self.open()?;
@@ -324,13 +333,20 @@ impl Ctx {
                         r.sections
                             .iter()
                             .filter(|s| s.kinds != [SectionKind::Other])
-                            .map(|s| s.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+"))
+                            .map(|s| {
+                                s.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+")
+                            })
                             .collect::<Vec<_>>()
                             .join(","),
                     ]
                 })
                 .collect();
-            human::print_table(&mut out, &["id", "year", "level", "place", "title", "sections"], &rows, 6)?;
+            human::print_table(
+                &mut out,
+                &["id", "year", "level", "place", "title", "sections"],
+                &rows,
+                6,
+            )?;
             writeln!(out, "{} reports", reports.len())?;
         }
         out.flush()?;
@@ -373,7 +389,11 @@ impl Ctx {
                     current = p.section;
                     let s = &report.sections[p.section];
                     let kinds: Vec<&str> = s.kinds.iter().map(|k| k.as_str()).collect();
-                    out.set_color(termcolor::ColorSpec::new().set_fg(Some(termcolor::Color::Yellow)).set_bold(true))?;
+                    out.set_color(
+                        termcolor::ColorSpec::new()
+                            .set_fg(Some(termcolor::Color::Yellow))
+                            .set_bold(true),
+                    )?;
                     writeln!(
                         out,
                         "\n══ [{}] {}",
@@ -407,8 +427,10 @@ fn print_report_header(out: &mut dyn WriteColor, r: &crate::index::ReportRecord)
     out.set_color(termcolor::ColorSpec::new().set_bold(true))?;
     writeln!(out, "{}", human::sanitize(m.title.as_deref().unwrap_or("(no title)")))?;
     out.reset()?;
-    let place: Vec<&str> =
-        [&m.province, &m.city, &m.county, &m.township].iter().filter_map(|x| x.as_deref()).collect();
+    let place: Vec<&str> = [&m.province, &m.city, &m.county, &m.township]
+        .iter()
+        .filter_map(|x| x.as_deref())
+        .collect();
     let opt = |x: &Option<String>| x.clone().unwrap_or_else(|| "—".into());
     writeln!(out, "id:        {}", r.id)?;
     writeln!(out, "path:      {}", human::sanitize(&r.path))?;
@@ -474,7 +496,8 @@ fn flag_filters(a: &FilterArgs) -> Result<Filters> {
         (FilterField::Section, &a.section),
     ] {
         for v in values {
-            f.add(field, v).map_err(|e| UsageError(format!("invalid --{} value {v:?}: {e}", field.name())))?;
+            f.add(field, v)
+                .map_err(|e| UsageError(format!("invalid --{} value {v:?}: {e}", field.name())))?;
         }
     }
     Ok(f)
@@ -511,7 +534,10 @@ fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
 }
 
 /// Finds a report by id, unique id prefix (4+ characters) or path.
-fn find_report(reader: &IndexReader, key: &str) -> Result<std::sync::Arc<crate::index::ReportRecord>> {
+fn find_report(
+    reader: &IndexReader,
+    key: &str,
+) -> Result<std::sync::Arc<crate::index::ReportRecord>> {
     if let Some(r) = reader.reports.get(key) {
         return Ok(r.clone());
     }
@@ -522,7 +548,9 @@ fn find_report(reader: &IndexReader, key: &str) -> Result<std::sync::Arc<crate::
         let found: Vec<_> = reader.reports.values().filter(|r| r.id.starts_with(key)).collect();
         match found.len() {
             1 => return Ok(found[0].clone()),
-            n if n > 1 => bail!(UsageError(format!("{key:?} is the prefix of {n} report ids; type more of it"))),
+            n if n > 1 => bail!(UsageError(format!(
+                "{key:?} is the prefix of {n} report ids; type more of it"
+            ))),
             _ => {}
         }
     }

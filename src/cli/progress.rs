@@ -42,7 +42,9 @@ impl Progress for Bar {
             bar.inc(bytes);
             let done = bar.per_sec(); // keeps the estimate fresh
             let _ = done;
-            let files_done = bar.message().split('/').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) + 1;
+            let files_done =
+                bar.message().split('/').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
+                    + 1;
             bar.set_message(format!("{files_done}/{} files", bar.prefix()));
         }
     }

@@ -240,13 +240,7 @@ struct CharStats {
 
 impl CharStats {
     fn of(text: &str) -> CharStats {
-        let mut stats = CharStats {
-            total: 0,
-            visible: 0,
-            replaced: 0,
-            nuls: 0,
-            controls: 0,
-        };
+        let mut stats = CharStats { total: 0, visible: 0, replaced: 0, nuls: 0, controls: 0 };
         for c in text.chars() {
             stats.total += 1;
             if !c.is_whitespace() {
@@ -325,9 +319,7 @@ mod tests {
         "坚持和发展新时代枫桥经验，推动矛盾纠纷多元化解，全镇实现一村一法律顾问全面覆盖。";
 
     fn corpus(rel: &str) -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("corpus")
-            .join(rel)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(rel)
     }
 
     /// The bundled `county-hailar-gwr-2012-2019/*.txt` files were made from
@@ -343,14 +335,8 @@ mod tests {
                 "encodings-raw/hailar-district-gwr-{year}.gb18030.txt"
             )))
             .unwrap();
-            assert!(
-                std::str::from_utf8(&raw).is_err(),
-                "{year}: original is not UTF-8"
-            );
-            assert!(
-                raw.windows(2).any(|w| w == b"\r\n"),
-                "{year}: original has CRLF"
-            );
+            assert!(std::str::from_utf8(&raw).is_err(), "{year}: original is not UTF-8");
+            assert!(raw.windows(2).any(|w| w == b"\r\n"), "{year}: original has CRLF");
             let expected = std::fs::read_to_string(corpus(&format!(
                 "county-hailar-gwr-2012-2019/{year}-呼伦贝尔市海拉尔区-政府工作报告.txt"
             )))
@@ -365,13 +351,7 @@ mod tests {
     #[test]
     fn utf8_plain_and_with_bom() {
         let plain = decode(SENTENCE.as_bytes()).unwrap();
-        assert_eq!(
-            plain,
-            Decoded {
-                text: SENTENCE.into(),
-                encoding: "utf-8"
-            }
-        );
+        assert_eq!(plain, Decoded { text: SENTENCE.into(), encoding: "utf-8" });
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice(SENTENCE.as_bytes());
         assert_eq!(decode(&bom).unwrap(), plain);
@@ -391,20 +371,8 @@ mod tests {
             .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
             .collect();
         let want = "政府工作报告\n2023年\u{3000}(社区)\n";
-        assert_eq!(
-            decode(&le).unwrap(),
-            Decoded {
-                text: want.into(),
-                encoding: "utf-16le"
-            }
-        );
-        assert_eq!(
-            decode(&be).unwrap(),
-            Decoded {
-                text: want.into(),
-                encoding: "utf-16be"
-            }
-        );
+        assert_eq!(decode(&le).unwrap(), Decoded { text: want.into(), encoding: "utf-16le" });
+        assert_eq!(decode(&be).unwrap(), Decoded { text: want.into(), encoding: "utf-16be" });
         // Characters outside the BMP travel as surrogate pairs.
         let rare = "𠀀镇";
         let le: Vec<u8> = b"\xFF\xFE"
@@ -431,10 +399,7 @@ mod tests {
     fn empty_and_whitespace_only() {
         assert_eq!(decode(b""), Err(SkipReason::Empty));
         assert_eq!(decode(b" \r\n\t\n"), Err(SkipReason::Empty));
-        assert_eq!(
-            decode("\u{3000}\u{3000}\n".as_bytes()),
-            Err(SkipReason::Empty)
-        );
+        assert_eq!(decode("\u{3000}\u{3000}\n".as_bytes()), Err(SkipReason::Empty));
         assert_eq!(decode(b"\xEF\xBB\xBF"), Err(SkipReason::Empty));
         assert_eq!(decode(b"\xFF\xFE"), Err(SkipReason::Empty));
         assert_eq!(decode(b"\xFE\xFF\x00 \x00\n"), Err(SkipReason::Empty));
@@ -457,11 +422,7 @@ mod tests {
     #[test]
     fn random_bytes_are_binary() {
         for seed in 0..8 {
-            assert_eq!(
-                decode(&random_bytes(seed, 4096)),
-                Err(SkipReason::Binary),
-                "seed {seed}"
-            );
+            assert_eq!(decode(&random_bytes(seed, 4096)), Err(SkipReason::Binary), "seed {seed}");
         }
     }
 
@@ -472,15 +433,9 @@ mod tests {
         many.extend_from_slice(b"\x01\x02\x03\x04\x05");
         assert_eq!(decode(&many), Err(SkipReason::Binary));
         // A form feed between PDF pages is text.
-        assert_eq!(
-            decode("第一页\x0c第二页".as_bytes()).unwrap().text,
-            "第一页\x0c第二页"
-        );
+        assert_eq!(decode("第一页\x0c第二页".as_bytes()).unwrap().text, "第一页\x0c第二页");
         // UTF-16 with a BOM whose content is NULs and controls.
-        assert_eq!(
-            decode(b"\xFF\xFE\x00\x00\x01\x00a\x00"),
-            Err(SkipReason::Binary)
-        );
+        assert_eq!(decode(b"\xFF\xFE\x00\x00\x01\x00a\x00"), Err(SkipReason::Binary));
     }
 
     #[test]
@@ -489,13 +444,7 @@ mod tests {
         let (gbk, _, unmappable) = GBK.encode(SENTENCE);
         assert!(!unmappable);
         let d = decode(&gbk).unwrap();
-        assert_eq!(
-            d,
-            Decoded {
-                text: SENTENCE.into(),
-                encoding: "gb18030"
-            }
-        );
+        assert_eq!(d, Decoded { text: SENTENCE.into(), encoding: "gb18030" });
         // Even shorter: a title line.
         let (gbk, _, _) = GBK.encode("二〇二三年法治政府建设年度报告");
         assert_eq!(decode(&gbk).unwrap().text, "二〇二三年法治政府建设年度报告");

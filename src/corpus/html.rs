@@ -91,22 +91,15 @@ pub fn extract(html: &str) -> HtmlPage {
         .map(|v| clean_value(&v))
         .filter(|v| !v.is_empty())
         .or(metas.content_source.clone());
-    let index_no = find_label(&labels, &["索引号"])
-        .map(|v| clean_value(&v))
-        .filter(|v| !v.is_empty());
+    let index_no =
+        find_label(&labels, &["索引号"]).map(|v| clean_value(&v)).filter(|v| !v.is_empty());
     let title = find_title(root, container)
         .or(metas.article_title.clone())
         .or_else(|| find_label(&labels, TITLE_LABELS).map(|v| clean_value(&v)))
         .or_else(|| metas.title.as_deref().and_then(clean_page_title))
         .filter(|t| !t.is_empty());
 
-    HtmlPage {
-        title,
-        text,
-        published,
-        source,
-        index_no,
-    }
+    HtmlPage { title, text, published, source, index_no }
 }
 
 /// True when the start of a file looks like HTML (`<!DOCTYPE html`,
@@ -120,9 +113,7 @@ pub fn is_html(start: &str) -> bool {
         .take(1024)
         .collect::<String>()
         .to_ascii_lowercase();
-    ["<!doctype html", "<html", "<head", "<meta", "<body"]
-        .iter()
-        .any(|p| head.starts_with(p))
+    ["<!doctype html", "<html", "<head", "<meta", "<body"].iter().any(|p| head.starts_with(p))
         || ((head.starts_with("<?xml") || head.starts_with("<!--")) && head.contains("<html"))
 }
 
@@ -160,10 +151,8 @@ const MIN_CONTAINER_CJK: usize = 10;
 /// The element holding the article (see the module docs).
 fn find_container(root: ElementRef<'_>) -> ElementRef<'_> {
     for selector in CONTAINERS.iter() {
-        let best = root
-            .select(selector)
-            .map(|el| (cjk_count(*el, true), el))
-            .max_by_key(|(n, _)| *n);
+        let best =
+            root.select(selector).map(|el| (cjk_count(*el, true), el)).max_by_key(|(n, _)| *n);
         if let Some((n, el)) = best {
             if n >= MIN_CONTAINER_CJK {
                 return el;
@@ -210,31 +199,17 @@ fn densest(root: ElementRef<'_>) -> Option<ElementRef<'_>> {
 /// chrome whose text is not just the site's name.
 fn find_title(root: ElementRef<'_>, container: ElementRef<'_>) -> Option<String> {
     static TITLES: LazyLock<Vec<Selector>> = LazyLock::new(|| {
-        [
-            "h1",
-            ".article-title",
-            ".article_title",
-            "#ArticleTitle",
-            ".xxgk_title",
-            ".title",
-        ]
-        .iter()
-        .filter_map(|s| Selector::parse(s).ok())
-        .collect()
+        ["h1", ".article-title", ".article_title", "#ArticleTitle", ".xxgk_title", ".title"]
+            .iter()
+            .filter_map(|s| Selector::parse(s).ok())
+            .collect()
     });
     for (i, selector) in TITLES.iter().enumerate() {
         // `.title` is too common (sidebar boxes have one too): we accept it
         // only inside the article container.
-        let scope = if i + 1 == TITLES.len() {
-            container
-        } else {
-            root
-        };
+        let scope = if i + 1 == TITLES.len() { container } else { root };
         for el in scope.select(selector) {
-            if el
-                .ancestors()
-                .filter_map(ElementRef::wrap)
-                .any(|a| is_boilerplate(a.value()))
+            if el.ancestors().filter_map(ElementRef::wrap).any(|a| is_boilerplate(a.value()))
                 || is_boilerplate(el.value())
             {
                 continue;
@@ -475,16 +450,13 @@ fn is_boilerplate(el: &scraper::node::Element) -> bool {
         "position",
         "location",
     ];
-    const WORDS: &[&str] = &[
-        "top", "foot", "bottom", "side", "print", "tools", "tool", "bdshare", "mianbao", "dqwz",
-    ];
+    const WORDS: &[&str] =
+        &["top", "foot", "bottom", "side", "print", "tools", "tool", "bdshare", "mianbao", "dqwz"];
     let attrs = [el.attr("class"), el.attr("id")];
     attrs.iter().flatten().any(|attr| {
         let attr = attr.to_ascii_lowercase();
         SUBSTRINGS.iter().any(|k| attr.contains(k))
-            || attr
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| WORDS.contains(&w))
+            || attr.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| WORDS.contains(&w))
     })
 }
 
@@ -516,10 +488,8 @@ fn is_chrome_line(line: &str) -> bool {
         "中",
         "小",
     ];
-    let mut rest: String = line
-        .chars()
-        .filter(|c| !c.is_whitespace() && !"【】[]()（）|｜:：".contains(*c))
-        .collect();
+    let mut rest: String =
+        line.chars().filter(|c| !c.is_whitespace() && !"【】[]()（）|｜:：".contains(*c)).collect();
     if rest.is_empty() || rest.chars().count() > 40 {
         return false;
     }
@@ -589,12 +559,7 @@ const TITLE_LABELS: &[&str] = &["标题", "名称"];
 /// bracket), followed by a colon or by whitespace (a table cell), and its
 /// value: up to the next whitespace, plus a time after a date.
 static LABEL_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    let labels = METADATA_LABELS
-        .iter()
-        .chain(TITLE_LABELS)
-        .copied()
-        .collect::<Vec<_>>()
-        .join("|");
+    let labels = METADATA_LABELS.iter().chain(TITLE_LABELS).copied().collect::<Vec<_>>().join("|");
     Regex::new(&format!(
         r"(?:^|[\s|｜【\[】\]])({labels})\s*(?:[:：]\s*|\s+)([^\s|｜【\[]+(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?)"
     ))
@@ -622,10 +587,7 @@ fn labelled_values(lines: &[String]) -> Vec<(String, String)> {
 
 /// The first value of any of `labels` in `pairs`.
 fn find_label(pairs: &[(String, String)], labels: &[&str]) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(label, _)| labels.contains(&label.as_str()))
-        .map(|(_, v)| v.clone())
+    pairs.iter().find(|(label, _)| labels.contains(&label.as_str())).map(|(_, v)| v.clone())
 }
 
 /// Cuts a label value at a following label that was run into it without a
@@ -642,9 +604,7 @@ fn clean_value(value: &str) -> String {
             .unwrap_or(colon);
         value = &value[..cut];
     }
-    value
-        .trim_matches(|c: char| c.is_whitespace() || "，,。；;、".contains(c))
-        .to_string()
+    value.trim_matches(|c: char| c.is_whitespace() || "，,。；;、".contains(c)).to_string()
 }
 
 /// Parses the date at the start of `value`: `2023-02-20`, `2023/2/20`,
@@ -661,9 +621,7 @@ fn parse_date(value: &str) -> Option<String> {
     let (y, m, d) = if let Some(c) = ARABIC.captures(value) {
         (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
     } else if let Some(c) = CHINESE.captures(value) {
-        let year = c[1]
-            .chars()
-            .try_fold(0u32, |acc, ch| Some(acc * 10 + chinese_digit(ch)?))?;
+        let year = c[1].chars().try_fold(0u32, |acc, ch| Some(acc * 10 + chinese_digit(ch)?))?;
         (year, chinese_number(&c[2])?, chinese_number(&c[3])?)
     } else {
         return None;
@@ -693,16 +651,8 @@ fn chinese_number(s: &str) -> Option<u32> {
     match s.split_once('十') {
         None => chinese_digit(s.chars().next()?).filter(|_| s.chars().count() == 1),
         Some((tens, ones)) => {
-            let tens = if tens.is_empty() {
-                1
-            } else {
-                chinese_digit(tens.chars().next()?)?
-            };
-            let ones = if ones.is_empty() {
-                0
-            } else {
-                chinese_digit(ones.chars().next()?)?
-            };
+            let tens = if tens.is_empty() { 1 } else { chinese_digit(tens.chars().next()?)? };
+            let ones = if ones.is_empty() { 0 } else { chinese_digit(ones.chars().next()?)? };
             Some(tens * 10 + ones)
         }
     }
@@ -728,19 +678,9 @@ fn clean_page_title(title: &str) -> Option<String> {
 /// `渠县人民政府`, `渠县政府网`, `中国政府网`, `政务公开`, `首页`.
 fn is_site_name(s: &str) -> bool {
     let s = s.trim();
-    [
-        "人民政府",
-        "政府网",
-        "网站",
-        "门户网",
-        "政务网",
-        "网",
-        "首页",
-        "政务公开",
-        "信息公开",
-    ]
-    .iter()
-    .any(|suffix| s.ends_with(suffix))
+    ["人民政府", "政府网", "网站", "门户网", "政务网", "网", "首页", "政务公开", "信息公开"]
+        .iter()
+        .any(|suffix| s.ends_with(suffix))
         || s.contains("门户")
 }
 
@@ -761,9 +701,7 @@ fn cjk_count(node: NodeRef<'_>, skip_chrome: bool) -> usize {
 }
 
 fn cjk_in(s: &str) -> usize {
-    s.chars()
-        .filter(|c| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}'))
-        .count()
+    s.chars().filter(|c| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')).count()
 }
 
 #[cfg(test)]
@@ -815,10 +753,7 @@ mod tests {
         );
         assert!(!page.text.contains("首页") && !page.text.contains("主办单位"));
         assert!(!page.text.contains("var x"));
-        assert_eq!(
-            (page.published, page.source, page.index_no),
-            (None, None, None)
-        );
+        assert_eq!((page.published, page.source, page.index_no), (None, None, None));
     }
 
     /// A 政府信息公开 page in the shape of the TRS templates many county
@@ -975,31 +910,16 @@ mod tests {
 
     #[test]
     fn metadata_helpers() {
-        assert_eq!(
-            parse_date("2023-02-20 10:00:00").as_deref(),
-            Some("2023-02-20")
-        );
+        assert_eq!(parse_date("2023-02-20 10:00:00").as_deref(), Some("2023-02-20"));
         assert_eq!(parse_date("2023/2/5").as_deref(), Some("2023-02-05"));
         assert_eq!(parse_date("2023年2月20日").as_deref(), Some("2023-02-20"));
-        assert_eq!(
-            parse_date("2023 年 02 月 20 日").as_deref(),
-            Some("2023-02-20")
-        );
-        assert_eq!(
-            parse_date("二〇二二年十二月三十一日").as_deref(),
-            Some("2022-12-31")
-        );
-        assert_eq!(
-            parse_date("二〇二二年十月十日").as_deref(),
-            Some("2022-10-10")
-        );
+        assert_eq!(parse_date("2023 年 02 月 20 日").as_deref(), Some("2023-02-20"));
+        assert_eq!(parse_date("二〇二二年十二月三十一日").as_deref(), Some("2022-12-31"));
+        assert_eq!(parse_date("二〇二二年十月十日").as_deref(), Some("2022-10-10"));
         assert_eq!(parse_date("2023-13-01"), None);
         assert_eq!(parse_date("暂无"), None);
         assert_eq!(clean_value("渠县司法局作者：张三"), "渠县司法局");
-        assert_eq!(
-            clean_page_title("报告_渠县人民政府").as_deref(),
-            Some("报告")
-        );
+        assert_eq!(clean_page_title("报告_渠县人民政府").as_deref(), Some("报告"));
         assert_eq!(
             clean_page_title("渠县人民政府 | 2023年工作报告").as_deref(),
             Some("2023年工作报告")
@@ -1023,9 +943,7 @@ mod tests {
         assert!(is_chrome_line("【字体：大 中 小】【打印】【关闭】"));
         assert!(is_chrome_line("分享到："));
         assert!(!is_chrome_line("关闭违规企业"));
-        assert!(is_metadata_line(
-            "发布时间：2024-01-15 09:30 来源：有庆镇人民政府 浏览次数："
-        ));
+        assert!(is_metadata_line("发布时间：2024-01-15 09:30 来源：有庆镇人民政府 浏览次数："));
         assert!(!is_metadata_line("资金来源：财政拨款"));
     }
 
@@ -1033,23 +951,16 @@ mod tests {
     fn is_html_sniffs_the_start() {
         assert!(is_html("<!DOCTYPE html><html>"));
         assert!(is_html("\u{FEFF}\n  <HTML lang=\"zh\">"));
-        assert!(is_html(
-            "<?xml version=\"1.0\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">"
-        ));
+        assert!(is_html("<?xml version=\"1.0\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">"));
         assert!(!is_html("政府工作报告\n<p>"));
         assert!(!is_html(""));
     }
 
     #[test]
     fn junk_never_panics() {
-        for html in [
-            "",
-            "<",
-            "<<<>>>",
-            "<html><body>",
-            "纯文本，没有标签",
-            "<p>&#xFFFFFF;&bogus;</p>",
-        ] {
+        for html in
+            ["", "<", "<<<>>>", "<html><body>", "纯文本，没有标签", "<p>&#xFFFFFF;&bogus;</p>"]
+        {
             let _ = extract(html);
         }
         assert_eq!(

@@ -35,12 +35,7 @@ const STREETS_CSV: &str = include_str!("../../data/gazetteer/streets.csv");
 /// The names in `cities.csv` that are placeholders, not cities: the
 /// districts and counties of 北京/天津/上海/重庆 and the county-level units
 /// that report directly to their province. Such a county has no city.
-const NOT_A_CITY: [&str; 4] = [
-    "市辖区",
-    "县",
-    "省直辖县级行政区划",
-    "自治区直辖县级行政区划",
-];
+const NOT_A_CITY: [&str; 4] = ["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"];
 
 /// The resolved locality of a report: full official names from the
 /// gazetteer, each `None` when the report is above that level or when the
@@ -177,9 +172,8 @@ const TOWNSHIP_SELF: [&str; 13] = [
     "镇政府",
     "乡政府",
 ];
-const COUNTY_SELF: [&str; 9] = [
-    "我区", "全区", "本区", "我县", "全县", "本县", "我旗", "全旗", "本旗",
-];
+const COUNTY_SELF: [&str; 9] =
+    ["我区", "全区", "本区", "我县", "全县", "本县", "我旗", "全旗", "本旗"];
 const CITY_SELF: [&str; 3] = ["我市", "全市", "本市"];
 
 impl Gazetteer {
@@ -201,9 +195,7 @@ impl Gazetteer {
         streets_csv: &str,
     ) -> Result<Gazetteer, csv::Error> {
         fn rows(text: &str) -> Result<Vec<csv::StringRecord>, csv::Error> {
-            csv::Reader::from_reader(text.as_bytes())
-                .records()
-                .collect()
+            csv::Reader::from_reader(text.as_bytes()).records().collect()
         }
         let mut provinces = Vec::new();
         let mut province_idx = HashMap::new();
@@ -229,11 +221,7 @@ impl Gazetteer {
             };
             let province = cities[city as usize].province;
             county_idx.insert(r[0].to_string(), counties.len() as u32);
-            counties.push(County {
-                name: r[1].to_string(),
-                city,
-                province,
-            });
+            counties.push(County { name: r[1].to_string(), city, province });
         }
         let mut townships = Vec::new();
         for r in rows(streets_csv)? {
@@ -241,19 +229,13 @@ impl Gazetteer {
             // We keep real townships only: the table also lists farms,
             // development zones and prisons (`XX经济开发区`, `XX农场`),
             // whose generic names would match all over the text.
-            if !["镇", "乡", "街道", "苏木", "办事处"]
-                .iter()
-                .any(|s| name.ends_with(s))
-            {
+            if !["镇", "乡", "街道", "苏木", "办事处"].iter().any(|s| name.ends_with(s)) {
                 continue;
             }
             let Some(&county) = county_idx.get(&r[2]) else {
                 continue;
             };
-            townships.push(Township {
-                name: name.to_string(),
-                county,
-            });
+            townships.push(Township { name: name.to_string(), county });
         }
 
         let mut names: Vec<NameEntry> = Vec::new();
@@ -271,11 +253,7 @@ impl Gazetteer {
                 Trust::Full
             };
             let i = *by_name.entry(name.to_string()).or_insert_with(|| {
-                names.push(NameEntry {
-                    name: name.to_string(),
-                    places: vec![],
-                    trust,
-                });
+                names.push(NameEntry { name: name.to_string(), places: vec![], trust });
                 names.len() - 1
             });
             let e = &mut names[i];
@@ -314,15 +292,7 @@ impl Gazetteer {
             .match_kind(MatchKind::LeftmostLongest)
             .build(names.iter().map(|e| e.name.as_str()))
             .expect("gazetteer names build an automaton");
-        Ok(Gazetteer {
-            provinces,
-            cities,
-            counties,
-            townships,
-            names,
-            by_name,
-            matcher,
-        })
+        Ok(Gazetteer { provinces, cities, counties, townships, names, by_name, matcher })
     }
 
     /// Every official name at one level, sorted and without duplicates
@@ -332,11 +302,7 @@ impl Gazetteer {
         let mut v: Vec<&str> = match level {
             Level::National => vec![],
             Level::Province => self.provinces.iter().map(String::as_str).collect(),
-            Level::City => self
-                .cities
-                .iter()
-                .filter_map(|c| c.name.as_deref())
-                .collect(),
+            Level::City => self.cities.iter().filter_map(|c| c.name.as_deref()).collect(),
             Level::County => self.counties.iter().map(|c| c.name.as_str()).collect(),
             Level::Township => self.townships.iter().map(|t| t.name.as_str()).collect(),
         };
@@ -349,11 +315,7 @@ impl Gazetteer {
     /// ancestors (`燕山乡` gives two localities, `万州` one).
     pub fn lookup(&self, name: &str) -> Vec<Locality> {
         match self.by_name.get(name.trim()) {
-            Some(&i) => self.names[i]
-                .places
-                .iter()
-                .map(|&p| self.locality_of(p))
-                .collect(),
+            Some(&i) => self.names[i].places.iter().map(|&p| self.locality_of(p)).collect(),
             None => vec![],
         }
     }
@@ -475,14 +437,7 @@ impl Gazetteer {
         let of_kind = |strong: bool, kind: fn(&Place) -> bool| -> Vec<Place> {
             let mut v: Vec<Place> = hits
                 .iter()
-                .filter(|(p, h)| {
-                    kind(p)
-                        && if strong {
-                            h.path + h.strong > 0
-                        } else {
-                            h.body > 0
-                        }
-                })
+                .filter(|(p, h)| kind(p) && if strong { h.path + h.strong > 0 } else { h.body > 0 })
                 .map(|(p, _)| *p)
                 .collect();
             v.sort_unstable();
@@ -598,10 +553,8 @@ fn path_parts(path: &str) -> Vec<&str> {
             seg
         };
         parts.push(seg);
-        let pieces: Vec<&str> = seg
-            .split(['-', '_', ' ', '.', '—'])
-            .filter(|s| !s.is_empty())
-            .collect();
+        let pieces: Vec<&str> =
+            seg.split(['-', '_', ' ', '.', '—']).filter(|s| !s.is_empty()).collect();
         if pieces.len() > 1 {
             parts.extend(pieces);
         }
@@ -690,17 +643,8 @@ pub fn short_name(name: &str) -> Option<&str> {
             }
         }
     } else {
-        for suffix in [
-            "特别行政区",
-            "林区",
-            "地区",
-            "省",
-            "市",
-            "县",
-            "区",
-            "盟",
-            "旗",
-        ] {
+        for suffix in ["特别行政区", "林区", "地区", "省", "市", "县", "区", "盟", "旗"]
+        {
             if let Some(rest) = s.strip_suffix(suffix) {
                 s = rest;
                 break;
@@ -715,11 +659,7 @@ mod tests {
     use super::*;
 
     fn clues<'a>(path: &'a str, strong: &[&str], body: &'a str) -> Clues<'a> {
-        Clues {
-            path,
-            strong: strong.iter().map(|s| s.to_string()).collect(),
-            body,
-        }
+        Clues { path, strong: strong.iter().map(|s| s.to_string()).collect(), body }
     }
 
     #[test]
@@ -748,10 +688,7 @@ mod tests {
         let tx = g.lookup("桐乡");
         assert_eq!(tx[0].city.as_deref(), Some("嘉兴市"));
         assert!(g.official_names(Level::Province).contains(&"四川省"));
-        assert!(g
-            .official_names(Level::City)
-            .iter()
-            .all(|c| !NOT_A_CITY.contains(c)));
+        assert!(g.official_names(Level::City).iter().all(|c| !NOT_A_CITY.contains(c)));
     }
 
     #[test]

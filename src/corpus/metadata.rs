@@ -51,11 +51,7 @@ pub fn extract(text: &str, rel_path: &str, hints: &Hints) -> Metadata {
     let sig = doc.signature();
 
     let found = find_title(&head);
-    let hint_title = hints
-        .title
-        .as_deref()
-        .map(clean_hint_title)
-        .filter(|t| !t.is_empty());
+    let hint_title = hints.title.as_deref().map(clean_hint_title).filter(|t| !t.is_empty());
     let title = found.title.clone().or(hint_title);
 
     let issuer = title
@@ -65,21 +61,11 @@ pub fn extract(text: &str, rel_path: &str, hints: &Hints) -> Metadata {
         .or_else(|| issuer_from_signature(&sig))
         .or_else(|| head.iter().find_map(|l| speaker_org(l)))
         .or_else(|| labelled_source(&doc.lines[..doc.lines.len().min(20)]))
-        .or_else(|| {
-            hints
-                .source
-                .as_deref()
-                .map(normalize_ws)
-                .filter(|s| !s.is_empty())
-        });
+        .or_else(|| hints.source.as_deref().map(normalize_ws).filter(|s| !s.is_empty()));
 
     // The delivery line may be run together with the speaker and a photo
     // caption into one long line (2011), so we look past the header.
-    let delivery = doc
-        .lines
-        .iter()
-        .take(head.len().max(5))
-        .find_map(|l| delivery_date(l));
+    let delivery = doc.lines.iter().take(head.len().max(5)).find_map(|l| delivery_date(l));
     let published = hints
         .published
         .as_deref()
@@ -105,11 +91,7 @@ pub fn extract(text: &str, rel_path: &str, hints: &Hints) -> Metadata {
         strong.extend(title.iter().cloned());
         strong.extend(issuer.iter().cloned());
         strong.extend(hints.source.iter().cloned());
-        let loc = Gazetteer::bundled().resolve(&Clues {
-            path: rel_path,
-            strong,
-            body: text,
-        });
+        let loc = Gazetteer::bundled().resolve(&Clues { path: rel_path, strong, body: text });
         (loc.province, loc.city, loc.county, loc.township, loc.level)
     };
 
@@ -339,15 +321,9 @@ fn find_title(head: &[&str]) -> FoundTitle {
                 title = format!("{o}{title}");
             }
         }
-        return FoundTitle {
-            title: Some(title),
-            orgs: org,
-        };
+        return FoundTitle { title: Some(title), orgs: org };
     }
-    FoundTitle {
-        title: None,
-        orgs: (!orgs.is_empty()).then(|| orgs.join(" ")),
-    }
+    FoundTitle { title: None, orgs: (!orgs.is_empty()).then(|| orgs.join(" ")) }
 }
 
 /// Cleans an HTML page title: cuts the site name after `_`, `|` or ` - `.
@@ -412,15 +388,10 @@ static RE_SOURCE: LazyLock<Regex> =
 fn labelled_source(lines: &[&str]) -> Option<String> {
     let pick = |label: &str| {
         lines.iter().find_map(|l| {
-            RE_SOURCE
-                .captures_iter(l)
-                .find(|c| c[0].starts_with(label))
-                .map(|c| c[1].to_string())
+            RE_SOURCE.captures_iter(l).find(|c| c[0].starts_with(label)).map(|c| c[1].to_string())
         })
     };
-    pick("发布机构")
-        .or_else(|| pick("来源"))
-        .or_else(|| pick("信息来源"))
+    pick("发布机构").or_else(|| pick("来源")).or_else(|| pick("信息来源"))
 }
 
 // ---------------------------------------------------------------- dates
@@ -444,10 +415,7 @@ fn ascii_digits(s: &str) -> String {
 /// `1998年3月5日`. Only for dates written with 年月日, where removing
 /// spaces cannot glue two numbers together.
 fn compact(s: &str) -> String {
-    ascii_digits(s)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    ascii_digits(s).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 type Date = (i32, u32, u32);
@@ -470,12 +438,7 @@ fn valid(y: i32, m: u32, d: u32) -> Option<Date> {
 /// A number written in Chinese numerals: digit by digit for years
 /// (`二〇二四` → 2024), positional up to 31 for months and days (`十九`).
 fn han_number(s: &str) -> Option<u32> {
-    let digit = |c: char| {
-        "〇一二三四五六七八九"
-            .chars()
-            .position(|d| d == c)
-            .map(|p| p as u32)
-    };
+    let digit = |c: char| "〇一二三四五六七八九".chars().position(|d| d == c).map(|p| p as u32);
     let digit = |c: char| {
         if c == '○' || c == '零' {
             Some(0)
@@ -549,11 +512,7 @@ static RE_DELIVERY: LazyLock<Regex> = LazyLock::new(|| {
 fn delivery_date(l: &str) -> Option<Date> {
     let c = compact(l);
     let m = RE_DELIVERY.captures(&c)?;
-    let g = |i: usize| {
-        m.get(i)
-            .or_else(|| m.get(i + 3))
-            .and_then(|x| x.as_str().parse().ok())
-    };
+    let g = |i: usize| m.get(i).or_else(|| m.get(i + 3)).and_then(|x| x.as_str().parse().ok());
     valid(g(1)? as i32, g(2)?, g(3)?)
 }
 
@@ -620,9 +579,8 @@ fn path_year(rel_path: &str) -> Option<i32> {
 /// a year reports on the year before; anything else is named by the year
 /// it was issued.
 fn year_from_date((y, m, _): Date, title: &str) -> i32 {
-    let review = ["法治政府建设", "年度报告", "工作总结", "年度工作"]
-        .iter()
-        .any(|w| title.contains(w));
+    let review =
+        ["法治政府建设", "年度报告", "工作总结", "年度工作"].iter().any(|w| title.contains(w));
     if review && m <= 6 {
         y - 1
     } else {
@@ -637,13 +595,8 @@ fn year_from_date((y, m, _): Date, title: &str) -> i32 {
 /// We decide this before the gazetteer, since a national report mentions
 /// places all over the country.
 fn is_national(rel_path: &str, title: Option<&str>, head: &[&str], doc: &Doc) -> bool {
-    const SPEAKERS: [&str; 5] = [
-        "国务院总理",
-        "国务院副总理",
-        "国务院代总理",
-        "国务委员",
-        "代表国务院",
-    ];
+    const SPEAKERS: [&str; 5] =
+        ["国务院总理", "国务院副总理", "国务院代总理", "国务委员", "代表国务院"];
     rel_path.contains("国务院")
         || title.is_some_and(|t| t.contains("国务院"))
         || head.iter().any(|l| {
@@ -697,53 +650,13 @@ mod tests {
 
     #[test]
     fn seed_table() {
-        type Row<'a> = (
-            &'a str,
-            &'a str,
-            Option<&'a str>,
-            &'a str,
-            &'a str,
-            i32,
-            Option<&'a str>,
-        );
+        type Row<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, &'a str, i32, Option<&'a str>);
         let rows: [Row; 5] = [
-            (
-                "000",
-                "四川省",
-                Some("达州市"),
-                "渠县",
-                "有庆镇",
-                2024,
-                Some("2025-03-26"),
-            ),
-            (
-                "001",
-                "浙江省",
-                Some("嘉兴市"),
-                "桐乡市",
-                "濮院镇",
-                2022,
-                Some("2023-02-20"),
-            ),
-            (
-                "002",
-                "湖南省",
-                Some("邵阳市"),
-                "武冈市",
-                "荆竹铺镇",
-                2023,
-                None,
-            ),
+            ("000", "四川省", Some("达州市"), "渠县", "有庆镇", 2024, Some("2025-03-26")),
+            ("001", "浙江省", Some("嘉兴市"), "桐乡市", "濮院镇", 2022, Some("2023-02-20")),
+            ("002", "湖南省", Some("邵阳市"), "武冈市", "荆竹铺镇", 2023, None),
             ("003", "重庆市", None, "万州区", "燕山乡", 2020, None),
-            (
-                "004",
-                "重庆市",
-                None,
-                "云阳县",
-                "巴阳镇",
-                2023,
-                Some("2024-01-31"),
-            ),
+            ("004", "重庆市", None, "云阳县", "巴阳镇", 2023, Some("2024-01-31")),
         ];
         for (prefix, province, city, county, town, year, published) in rows {
             let (text, name) = seed(prefix);
@@ -829,59 +742,32 @@ mod tests {
     #[test]
     fn dash_variants_and_digits() {
         let cases = [
-            (
-                "——2022年3月5日在第十三届全国人民代表大会第五次会议上",
-                (2022, 3, 5),
-            ),
-            (
-                "----2012年2月29日在海拉尔区第十三届人民代表大会第六次会议上",
-                (2012, 2, 29),
-            ),
+            ("——2022年3月5日在第十三届全国人民代表大会第五次会议上", (2022, 3, 5)),
+            ("----2012年2月29日在海拉尔区第十三届人民代表大会第六次会议上", (2012, 2, 29)),
             ("　　--2014年2月19日在海拉尔区", (2014, 2, 19)),
             ("　—2017年2月11日在海拉尔区", (2017, 2, 11)),
             ("――1990年3月20日在", (1990, 3, 20)),
             ("1984年政府工作报告－－1984年5月15日在第六届", (1984, 5, 15)),
             ("——１９９６年３月５日在第八届", (1996, 3, 5)),
-            (
-                "——1 9 9 8 年3 月5 日在第九届全国人民代表大会第一次会议上",
-                (1998, 3, 5),
-            ),
+            ("——1 9 9 8 年3 月5 日在第九届全国人民代表大会第一次会议上", (1998, 3, 5)),
         ];
         for (line, date) in cases {
             assert_eq!(delivery_date(line), Some(date), "{line}");
         }
         // A range in a document name is not a delivery date.
-        assert_eq!(
-            delivery_date("《重庆市法治政府建设实施方案（2021—2025年）》"),
-            None
-        );
-        assert_eq!(
-            delivery_date("（2022年1月5日在区第一次会议上）"),
-            Some((2022, 1, 5))
-        );
-        assert_eq!(
-            delivery_date("《 人民日报 》（ 2018年03月23日 01 版）"),
-            None
-        );
+        assert_eq!(delivery_date("《重庆市法治政府建设实施方案（2021—2025年）》"), None);
+        assert_eq!(delivery_date("（2022年1月5日在区第一次会议上）"), Some((2022, 1, 5)));
+        assert_eq!(delivery_date("《 人民日报 》（ 2018年03月23日 01 版）"), None);
     }
 
     #[test]
     fn dates_labelled_and_signed() {
-        assert_eq!(
-            labelled_date("公开方式: 主动公开 发文日期: 2023-02-20"),
-            Some((2023, 2, 20))
-        );
-        assert_eq!(
-            labelled_date("发布时间:2023-02-20  08:57 来源:濮院镇"),
-            Some((2023, 2, 20))
-        );
+        assert_eq!(labelled_date("公开方式: 主动公开 发文日期: 2023-02-20"), Some((2023, 2, 20)));
+        assert_eq!(labelled_date("发布时间:2023-02-20  08:57 来源:濮院镇"), Some((2023, 2, 20)));
         assert_eq!(labelled_date("发布日期:2025-03-26"), Some((2025, 3, 26)));
         assert_eq!(signature_date("2025年3月19日"), Some((2025, 3, 19)));
         assert_eq!(signature_date("二〇二四年三月十九日"), Some((2024, 3, 19)));
-        assert_eq!(
-            signature_date("二○二三年十二月二十日"),
-            Some((2023, 12, 20))
-        );
+        assert_eq!(signature_date("二○二三年十二月二十日"), Some((2023, 12, 20)));
         // A newspaper citation at the end is not a signature date.
         let text = "2018年政府工作报告\n各位代表：\n正文。\n（新华社北京3月22日电）\n\
                     《 人民日报 》（ 2018年03月23日 01 版）\n";
@@ -889,36 +775,21 @@ mod tests {
         // The 发布日期 line wins over the signature (seed 000).
         let text = "某镇关于2024年度法治政府建设工作情况的报告\n发布日期:2025-03-26\n\n\
                     正文。\n某镇人民政府\n2025年3月19日\n";
-        assert_eq!(
-            extract(text, "", &Hints::default()).published,
-            s("2025-03-26")
-        );
+        assert_eq!(extract(text, "", &Hints::default()).published, s("2025-03-26"));
     }
 
     #[test]
     fn years() {
         assert_eq!(year_in("2024年度法治政府建设工作情况的报告"), Some(2024));
-        assert_eq!(
-            year_in("1956年国务院政府工作报告关于1955年国家决算"),
-            Some(1956)
-        );
+        assert_eq!(year_in("1956年国务院政府工作报告关于1955年国家决算"), Some(1956));
         assert_eq!(year_in("2 0 2 3 年法治政府建设"), Some(2023));
-        assert_eq!(
-            opening_year("现将有庆镇2024年度法治政府建设工作情况报告如下:"),
-            Some(2024)
-        );
-        assert_eq!(
-            path_year("township-shanghai-docs/2020-闵行区七宝镇-实施意见.txt"),
-            Some(2020)
-        );
+        assert_eq!(opening_year("现将有庆镇2024年度法治政府建设工作情况报告如下:"), Some(2024));
+        assert_eq!(path_year("township-shanghai-docs/2020-闵行区七宝镇-实施意见.txt"), Some(2020));
         assert_eq!(path_year("county-hailar-gwr-2012-2019/x.txt"), None);
         // No year in the title: the delivery date gives the session year.
         let text = "政府工作报告　  ——2007年3月5日在第十届全国人民代表大会第五次会议上国务院总理　温家宝\n";
         let m = extract(text, "", &Hints::default());
-        assert_eq!(
-            (m.year, m.title.as_deref()),
-            (Some(2007), Some("政府工作报告"))
-        );
+        assert_eq!((m.year, m.title.as_deref()), (Some(2007), Some("政府工作报告")));
         assert_eq!(m.level, Some(Level::National));
         // An annual review with only a signature date reports on the year before.
         let text = "法治政府建设工作情况的报告\n\n正文。\n某镇人民政府\n2025年3月19日\n";
@@ -940,14 +811,8 @@ mod tests {
 
     #[test]
     fn speaker_line_gives_issuer() {
-        assert_eq!(
-            speaker_org("海拉尔区人民政府区长　　杜联合"),
-            s("海拉尔区人民政府")
-        );
-        assert_eq!(
-            speaker_org("国务院副总理兼国家计划委员会主任李富春"),
-            s("国务院")
-        );
+        assert_eq!(speaker_org("海拉尔区人民政府区长　　杜联合"), s("海拉尔区人民政府"));
+        assert_eq!(speaker_org("国务院副总理兼国家计划委员会主任李富春"), s("国务院"));
     }
 
     #[test]
@@ -971,9 +836,7 @@ mod tests {
     fn read_report(path: &Path, encoding: &str) -> String {
         let bytes = std::fs::read(path).unwrap();
         let text = if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
-            enc.decode_without_bom_handling(&bytes[bom..])
-                .0
-                .into_owned()
+            enc.decode_without_bom_handling(&bytes[bom..]).0.into_owned()
         } else if encoding.contains("gb18030") {
             encoding_rs::GB18030.decode(&bytes).0.into_owned()
         } else {
@@ -981,16 +844,9 @@ mod tests {
         };
         let text = text.replace("\r\n", "\n");
         if path.extension().is_some_and(|e| e == "html") {
-            let no_script = Regex::new(r"(?s)<script.*?</script>")
-                .unwrap()
-                .replace_all(&text, "");
-            let stripped = Regex::new(r"<[^>]+>")
-                .unwrap()
-                .replace_all(&no_script, "\n");
-            return stripped
-                .replace("&gt;", ">")
-                .replace("&lt;", "<")
-                .replace("&amp;", "&");
+            let no_script = Regex::new(r"(?s)<script.*?</script>").unwrap().replace_all(&text, "");
+            let stripped = Regex::new(r"<[^>]+>").unwrap().replace_all(&no_script, "\n");
+            return stripped.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&");
         }
         text
     }
@@ -1040,12 +896,7 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let status = std::process::Command::new("python3")
             .arg(root().join("tools/gen-corpus"))
-            .args([
-                "--out",
-                out.path().to_str().unwrap(),
-                "--reports",
-                &reports.to_string(),
-            ])
+            .args(["--out", out.path().to_str().unwrap(), "--reports", &reports.to_string()])
             .args(["--mix", "--seed", &seed.to_string()])
             .status()
             .expect("python3 runs");
@@ -1087,10 +938,8 @@ mod tests {
                 ));
             }
         }
-        let summary = format!(
-            "HTML {html_ok}/{html_total}, text only {text_only}/{}",
-            total + html_total
-        );
+        let summary =
+            format!("HTML {html_ok}/{html_total}, text only {text_only}/{}", total + html_total);
         (total, ok, summary, bad)
     }
 
@@ -1107,10 +956,7 @@ mod tests {
     #[ignore]
     fn generated_corpus_2000() {
         let (total, ok, html, bad) = gen_corpus_check(2000, 1);
-        eprintln!(
-            "gen-corpus 2000: {ok}/{total} ok non-HTML, {html}\n{}",
-            bad.join("\n")
-        );
+        eprintln!("gen-corpus 2000: {ok}/{total} ok non-HTML, {html}\n{}", bad.join("\n"));
         assert!(ok * 100 >= total * 99);
     }
 }

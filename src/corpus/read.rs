@@ -53,7 +53,11 @@ pub fn read(file: &CorpusFile) -> Result<Report, SkipReason> {
     };
     let normalized = normalize(&text);
     if normalized.is_empty() {
-        return Err(if file.kind == FileKind::Html { SkipReason::NoText } else { SkipReason::Empty });
+        return Err(if file.kind == FileKind::Html {
+            SkipReason::NoText
+        } else {
+            SkipReason::Empty
+        });
     }
     let text_hash = blake3::hash(normalized.as_bytes()).to_hex().to_string();
     let structure = structure::parse(&text);
@@ -67,13 +71,5 @@ pub fn read(file: &CorpusFile) -> Result<Report, SkipReason> {
             }
         }
     }
-    Ok(Report {
-        rel: file.rel.clone(),
-        meta,
-        structure,
-        encoding,
-        file_hash,
-        text_hash,
-        warnings,
-    })
+    Ok(Report { rel: file.rel.clone(), meta, structure, encoding, file_hash, text_hash, warnings })
 }

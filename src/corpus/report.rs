@@ -96,7 +96,9 @@ impl SectionKind {
         Some(match s.trim().to_ascii_lowercase().as_str() {
             "measures" | "举措" | "成效" | "措施" | "做法" => SectionKind::Measures,
             "shortcomings" | "不足" | "问题" | "差距" => SectionKind::Shortcomings,
-            "responsibility" | "责任" | "第一责任人" | "职责" => SectionKind::Responsibility,
+            "responsibility" | "责任" | "第一责任人" | "职责" => {
+                SectionKind::Responsibility
+            }
             "plans" | "计划" | "打算" | "安排" | "任务" => SectionKind::Plans,
             "other" | "其他" | "其它" => SectionKind::Other,
             _ => return None,

@@ -29,17 +29,8 @@ use std::path::{Path, PathBuf};
 use super::report::{Level, Metadata};
 
 /// The keys a sidecar may set, in SPEC §1 order.
-pub const KEYS: [&str; 9] = [
-    "title",
-    "province",
-    "city",
-    "county",
-    "township",
-    "level",
-    "issuer",
-    "year",
-    "published",
-];
+pub const KEYS: [&str; 9] =
+    ["title", "province", "city", "county", "township", "level", "issuer", "year", "published"];
 
 /// Applies a sidecar's overrides to `meta`.
 ///
@@ -106,11 +97,9 @@ fn apply_one(meta: &mut Metadata, key: &str, value: &toml::Value) -> Result<(), 
             let year = match value {
                 toml::Value::Integer(y) => Some(*y),
                 toml::Value::String(s) if s.trim().is_empty() => None,
-                toml::Value::String(s) => Some(
-                    s.trim()
-                        .parse::<i64>()
-                        .map_err(|_| format!("bad year {s:?}"))?,
-                ),
+                toml::Value::String(s) => {
+                    Some(s.trim().parse::<i64>().map_err(|_| format!("bad year {s:?}"))?)
+                }
                 other => return Err(format!("year must be an integer, not {}", other.type_str())),
             };
             meta.year = match year {
@@ -123,12 +112,7 @@ fn apply_one(meta: &mut Metadata, key: &str, value: &toml::Value) -> Result<(), 
             let raw = match value {
                 toml::Value::Datetime(d) if d.date.is_some() && d.time.is_none() => d.to_string(),
                 toml::Value::String(s) => s.trim().to_string(),
-                other => {
-                    return Err(format!(
-                        "published must be a date, not {}",
-                        other.type_str()
-                    ))
-                }
+                other => return Err(format!("published must be a date, not {}", other.type_str())),
             };
             meta.published =
                 if raw.is_empty() {
@@ -159,9 +143,7 @@ fn parse_ymd(s: &str) -> Option<String> {
         2 => 28,
         _ => return None,
     };
-    (1..=days)
-        .contains(&d)
-        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+    (1..=days).contains(&d).then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
 /// The 1-based line holding byte offset `at`.
@@ -255,10 +237,7 @@ mod tests {
             "# comment\nyaer = 2020\nyear = \"twenty\"\nprovince = \"重庆市\"\nlevel = \"galaxy\"\n",
         );
         assert_eq!(errs.len(), 3, "{errs:?}");
-        assert!(
-            errs[0].starts_with("line 2: unknown key \"yaer\""),
-            "{errs:?}"
-        );
+        assert!(errs[0].starts_with("line 2: unknown key \"yaer\""), "{errs:?}");
         assert!(errs[1].starts_with("line 3: bad year"), "{errs:?}");
         assert!(errs[2].starts_with("line 5: bad level"), "{errs:?}");
         // The valid key still applies; the bad ones leave the field alone.
@@ -269,10 +248,7 @@ mod tests {
     #[test]
     fn bad_values() {
         let mut m = meta();
-        let errs = apply_overrides(
-            &mut m,
-            "year = 20200\npublished = \"2021-02-30\"\ncity = 5\n",
-        );
+        let errs = apply_overrides(&mut m, "year = 20200\npublished = \"2021-02-30\"\ncity = 5\n");
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(errs[1].starts_with("line 2: bad published"));
         assert!(errs[2].starts_with("line 3: city must be a string"));

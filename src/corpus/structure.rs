@@ -88,14 +88,8 @@ pub fn heading_kinds(heading: &str) -> Vec<SectionKind> {
                 Regex::new(r"举措|成效|开展情况|做法|回顾|工作总结|主要工作|取得的成绩|工作进展")
                     .unwrap(),
             ),
-            (
-                SectionKind::Shortcomings,
-                Regex::new(r"不足|问题|差距|短板|薄弱|原因").unwrap(),
-            ),
-            (
-                SectionKind::Responsibility,
-                Regex::new(r"第一责任人|主要负责人").unwrap(),
-            ),
+            (SectionKind::Shortcomings, Regex::new(r"不足|问题|差距|短板|薄弱|原因").unwrap()),
+            (SectionKind::Responsibility, Regex::new(r"第一责任人|主要负责人").unwrap()),
             (
                 SectionKind::Plans,
                 Regex::new(r"下一步|打算|安排|工作计划|年计划|任务|工作部署|工作思路|建议")
@@ -103,11 +97,8 @@ pub fn heading_kinds(heading: &str) -> Vec<SectionKind> {
             ),
         ]
     });
-    let found: Vec<SectionKind> = RULES
-        .iter()
-        .filter(|(_, rx)| rx.is_match(heading))
-        .map(|(k, _)| *k)
-        .collect();
+    let found: Vec<SectionKind> =
+        RULES.iter().filter(|(_, rx)| rx.is_match(heading)).map(|(k, _)| *k).collect();
     if found.contains(&SectionKind::Responsibility) {
         return vec![SectionKind::Responsibility];
     }
@@ -121,10 +112,7 @@ pub fn heading_kinds(heading: &str) -> Vec<SectionKind> {
 /// The value of a Chinese numeral from 一 to 九十九 (`十二` → 12).
 fn chinese_number(s: &str) -> Option<u32> {
     fn digit(c: char) -> Option<u32> {
-        "一二三四五六七八九"
-            .chars()
-            .position(|d| d == c)
-            .map(|i| i as u32 + 1)
+        "一二三四五六七八九".chars().position(|d| d == c).map(|i| i as u32 + 1)
     }
     let chars: Vec<char> = s.chars().collect();
     match chars.as_slice() {
@@ -284,13 +272,7 @@ impl<'a> Line<'a> {
         let chars = text.chars().count();
         let ends_sentence = ends_sentence(text);
         let marker = marker_of(text);
-        Line {
-            text,
-            indented,
-            chars,
-            ends_sentence,
-            marker,
-        }
+        Line { text, indented, chars, ends_sentence, marker }
     }
 
     fn is_blank(&self) -> bool {
@@ -320,15 +302,10 @@ impl<'a> Line<'a> {
     fn is_issuer(&self) -> bool {
         self.chars <= 60
             && !self.text.contains(is_final_punct)
-            && self
-                .text
-                .split(char::is_whitespace)
-                .filter(|t| !t.is_empty())
-                .all(|t| {
-                    ISSUER_TOKEN.is_match(t)
-                        || t.trim_end_matches(['（', '(', '）', ')', '章'])
-                            .ends_with("印")
-                })
+            && self.text.split(char::is_whitespace).filter(|t| !t.is_empty()).all(|t| {
+                ISSUER_TOKEN.is_match(t)
+                    || t.trim_end_matches(['（', '(', '）', ')', '章']).ends_with("印")
+            })
     }
 
     /// Whether a paragraph ending with this line may continue on the next
@@ -399,22 +376,14 @@ fn marker_of(text: &str) -> Marker {
             if rest.chars().count() <= MAX_HEADING_CHARS && is_short_heading(rest) && !ends_sentence
             {
                 let keyword = heading_kinds(rest) != [SectionKind::Other];
-                return Marker::Top {
-                    n,
-                    loose: false,
-                    keyword,
-                };
+                return Marker::Top { n, loose: false, keyword };
             }
         }
         return Marker::Sub(SubStyle::ChineseSep);
     }
     if let Some(c) = TOP_BARE.captures(text) {
         if let Some(n) = chinese_number(&c[1]) {
-            return Marker::Top {
-                n,
-                loose: false,
-                keyword: false,
-            };
+            return Marker::Top { n, loose: false, keyword: false };
         }
     }
     if let Some(c) = TOP_PART.captures(text) {
@@ -422,11 +391,7 @@ fn marker_of(text: &str) -> Marker {
         if let Some(n) = chinese_number(&c[1]) {
             if is_short_heading(rest) {
                 let keyword = heading_kinds(rest) != [SectionKind::Other];
-                return Marker::Top {
-                    n,
-                    loose: false,
-                    keyword,
-                };
+                return Marker::Top { n, loose: false, keyword };
             }
         }
     }
@@ -446,11 +411,7 @@ fn marker_of(text: &str) -> Marker {
                 && rest.chars().count() <= MAX_HEADING_CHARS
                 && heading_kinds(rest) != [SectionKind::Other]
             {
-                return Marker::Top {
-                    n,
-                    loose: true,
-                    keyword: true,
-                };
+                return Marker::Top { n, loose: true, keyword: true };
             }
         }
     }
@@ -565,10 +526,13 @@ fn heading_part(text: &str) -> &str {
         return text;
     }
     let cut = |pred: fn(char) -> bool, keep: bool| {
-        text.char_indices()
-            .take(MAX_HEADING_CHARS)
-            .find(|&(_, c)| pred(c))
-            .map(|(i, c)| if keep { i + c.len_utf8() } else { i })
+        text.char_indices().take(MAX_HEADING_CHARS).find(|&(_, c)| pred(c)).map(|(i, c)| {
+            if keep {
+                i + c.len_utf8()
+            } else {
+                i
+            }
+        })
     };
     let end = cut(is_sentence_end, true)
         .or_else(|| cut(|c| matches!(c, '，' | ',' | '：' | ':'), false))
@@ -618,25 +582,15 @@ fn build_structure(paragraphs: Vec<Paragraph<'_>>) -> Structure {
             stack.push((style, heading_part(&p.text).to_owned()));
         }
         if sections.is_empty() {
-            sections.push(Section {
-                kinds: vec![SectionKind::Other],
-                heading: None,
-            });
+            sections.push(Section { kinds: vec![SectionKind::Other], heading: None });
         }
-        let path: Vec<String> = top
-            .iter()
-            .cloned()
-            .chain(stack.iter().map(|(_, h)| h.clone()))
-            .collect();
+        let path: Vec<String> =
+            top.iter().cloned().chain(stack.iter().map(|(_, h)| h.clone())).collect();
         let section = sections.len() - 1;
         let is_closing =
             p.text == first.text && (first.is_date() || first.is_issuer() || first.is_metadata());
         for chunk in split_long(&p.text) {
-            passages.push(Passage {
-                section,
-                path: path.clone(),
-                text: chunk.to_owned(),
-            });
+            passages.push(Passage { section, path: path.clone(), text: chunk.to_owned() });
             closing_like.push(is_closing);
         }
     }
@@ -653,10 +607,7 @@ fn build_structure(paragraphs: Vec<Paragraph<'_>>) -> Structure {
             l.is_date() || l.is_issuer()
         });
         if start < passages.len() && signed {
-            sections.push(Section {
-                kinds: vec![SectionKind::Other],
-                heading: None,
-            });
+            sections.push(Section { kinds: vec![SectionKind::Other], heading: None });
             let section = sections.len() - 1;
             for p in &mut passages[start..] {
                 p.section = section;
@@ -691,11 +642,7 @@ fn split_long(text: &str) -> Vec<&str> {
         }
     }
     pieces.push(&text[start..]);
-    pieces
-        .into_iter()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect()
+    pieces.into_iter().map(str::trim).filter(|p| !p.is_empty()).collect()
 }
 
 #[cfg(test)]
@@ -723,11 +670,8 @@ mod tests {
     }
 
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
         entries.sort();
         for p in entries {
             if p.is_dir() {
@@ -745,11 +689,7 @@ mod tests {
     /// The invariant of the module doc, plus valid section indexes.
     fn assert_invariant(text: &str, s: &Structure) {
         let joined: String = s.passages.iter().map(|p| squeeze(&p.text)).collect();
-        assert_eq!(
-            joined,
-            squeeze(text),
-            "passages must hold every character once, in order"
-        );
+        assert_eq!(joined, squeeze(text), "passages must hold every character once, in order");
         for p in &s.passages {
             assert!(p.section < s.sections.len());
             assert!(!p.text.trim().is_empty());
@@ -762,20 +702,13 @@ mod tests {
             last = p.section;
         }
         for i in 0..s.sections.len() {
-            assert!(
-                s.passages.iter().any(|p| p.section == i),
-                "section {i} is empty"
-            );
+            assert!(s.passages.iter().any(|p| p.section == i), "section {i} is empty");
         }
     }
 
     /// Kinds of the sections that are not `[other]`, in order.
     fn real_kinds(s: &Structure) -> Vec<Vec<SectionKind>> {
-        s.sections
-            .iter()
-            .filter(|x| x.kinds != [Other])
-            .map(|x| x.kinds.clone())
-            .collect()
+        s.sections.iter().filter(|x| x.kinds != [Other]).map(|x| x.kinds.clone()).collect()
     }
 
     fn find<'a>(s: &'a Structure, needle: &str) -> &'a Passage {
@@ -785,54 +718,17 @@ mod tests {
     #[test]
     fn seed_sections() {
         let table: [(&str, Vec<Vec<SectionKind>>); 5] = [
-            (
-                "000",
-                vec![
-                    vec![Measures],
-                    vec![Shortcomings],
-                    vec![Responsibility],
-                    vec![Plans],
-                ],
-            ),
-            (
-                "001",
-                vec![
-                    vec![Measures],
-                    vec![Shortcomings],
-                    vec![Responsibility],
-                    vec![Plans],
-                ],
-            ),
+            ("000", vec![vec![Measures], vec![Shortcomings], vec![Responsibility], vec![Plans]]),
+            ("001", vec![vec![Measures], vec![Shortcomings], vec![Responsibility], vec![Plans]]),
             ("002", vec![vec![Measures], vec![Shortcomings], vec![Plans]]),
-            (
-                "003",
-                vec![
-                    vec![Measures],
-                    vec![Responsibility],
-                    vec![Shortcomings, Plans],
-                ],
-            ),
-            (
-                "004",
-                vec![
-                    vec![Measures],
-                    vec![Responsibility],
-                    vec![Shortcomings],
-                    vec![Plans],
-                ],
-            ),
+            ("003", vec![vec![Measures], vec![Responsibility], vec![Shortcomings, Plans]]),
+            ("004", vec![vec![Measures], vec![Responsibility], vec![Shortcomings], vec![Plans]]),
         ];
         for (prefix, want) in table {
             let text = seed(prefix);
             let s = parse(&text);
             assert_eq!(real_kinds(&s), want, "seed {prefix}");
-            assert_eq!(
-                s.sections[0],
-                Section {
-                    kinds: vec![Other],
-                    heading: None
-                }
-            );
+            assert_eq!(s.sections[0], Section { kinds: vec![Other], heading: None });
             assert_invariant(&text, &s);
         }
     }
@@ -846,28 +742,16 @@ mod tests {
 
     #[test]
     fn kinds_of_headings() {
-        assert_eq!(
-            heading_kinds("三、工作不足及2021年工作计划"),
-            [Shortcomings, Plans]
-        );
+        assert_eq!(heading_kinds("三、工作不足及2021年工作计划"), [Shortcomings, Plans]);
         assert_eq!(
             heading_kinds(
                 "三、2024年度党政主要负责人履行推进法治建设第一责任人职责规定，加强法治政府建设有关情况"
             ),
             [Responsibility]
         );
-        assert_eq!(
-            heading_kinds("二、2022年度推进法治政府建设存在的不足和原因"),
-            [Shortcomings]
-        );
-        assert_eq!(
-            heading_kinds("一、2022年推进法治政府建设的主要举措和成效"),
-            [Measures]
-        );
-        assert_eq!(
-            heading_kinds("四、2023年推进法治政府建设的主要安排"),
-            [Plans]
-        );
+        assert_eq!(heading_kinds("二、2022年度推进法治政府建设存在的不足和原因"), [Shortcomings]);
+        assert_eq!(heading_kinds("一、2022年推进法治政府建设的主要举措和成效"), [Measures]);
+        assert_eq!(heading_kinds("四、2023年推进法治政府建设的主要安排"), [Plans]);
         assert_eq!(heading_kinds("一、工作开展情况"), [Measures]);
         assert_eq!(heading_kinds("一、过去五年工作回顾"), [Measures]);
         assert_eq!(heading_kinds("三、2022年政府工作任务"), [Plans]);
@@ -920,13 +804,7 @@ mod tests {
     fn heading_paths_in_seeds() {
         let s = parse(&seed("000"));
         let p = find(&s, "枫桥经验");
-        assert_eq!(
-            p.path,
-            [
-                "一主要举措和成效",
-                "(五)依法化解社会矛盾纠纷,维护社会和谐稳定。"
-            ]
-        );
+        assert_eq!(p.path, ["一主要举措和成效", "(五)依法化解社会矛盾纠纷,维护社会和谐稳定。"]);
         assert!(p.text.starts_with("(五)依法化解社会矛盾纠纷"));
         // A standalone heading line is a passage whose path ends with itself.
         let h = find(&s, "四、下一步打算");
@@ -937,25 +815,15 @@ mod tests {
         let p = find(&s, "依法治村”为关键");
         assert_eq!(
             p.path,
-            [
-                "一、工作开展情况",
-                "(二)“四关键”强化法治意识",
-                "4、以“依法治村”为关键。"
-            ]
+            ["一、工作开展情况", "(二)“四关键”强化法治意识", "4、以“依法治村”为关键。"]
         );
         // `（四）` after `3、` pops back to the `（一）` level.
         let p = find(&s, "公正是司法的生命");
-        assert_eq!(
-            p.path,
-            ["一、工作开展情况", "（四）深化公正司法，力促社会和谐"]
-        );
+        assert_eq!(p.path, ["一、工作开展情况", "（四）深化公正司法，力促社会和谐"]);
         // Standalone sub-headings are inherited by the paragraphs below them.
         let s = parse(&seed("002"));
         let p = find(&s, "统一的便民服务大厅");
-        assert_eq!(
-            p.path,
-            ["一、工作开展情况", "（二）依法全面履行政府职能方面"]
-        );
+        assert_eq!(p.path, ["一、工作开展情况", "（二）依法全面履行政府职能方面"]);
         // `(一) 强化…` with a space, and `1.` directly below the top level.
         let p = find(&s, "镇机关全体");
         assert_eq!(p.path[1], "(一) 强化法治思维和依法行政能力方面");
@@ -984,11 +852,7 @@ mod tests {
         // short `四、…检查。` item must not open sections.
         let path = corpus_dir().join("national-gwr-1954-2022/1955-国务院-政府工作报告.txt");
         let s = parse(&std::fs::read_to_string(path).unwrap());
-        let headings: Vec<&str> = s
-            .sections
-            .iter()
-            .filter_map(|x| x.heading.as_deref())
-            .collect();
+        let headings: Vec<&str> = s.sections.iter().filter_map(|x| x.heading.as_deref()).collect();
         assert_eq!(
             headings[..3],
             [
@@ -1004,13 +868,7 @@ mod tests {
     fn closing_block_is_its_own_section() {
         let s = parse(&seed("000"));
         let last = s.sections.last().unwrap();
-        assert_eq!(
-            last,
-            &Section {
-                kinds: vec![Other],
-                heading: None
-            }
-        );
+        assert_eq!(last, &Section { kinds: vec![Other], heading: None });
         let closing: Vec<&str> = s
             .passages
             .iter()
@@ -1027,14 +885,7 @@ mod tests {
             .filter(|p| p.section == s.sections.len() - 1)
             .map(|p| p.text.as_str())
             .collect();
-        assert_eq!(
-            closing,
-            [
-                "中共云阳县巴阳镇委员会",
-                "云阳县巴阳镇人民政府",
-                "2024年1月31日"
-            ]
-        );
+        assert_eq!(closing, ["中共云阳县巴阳镇委员会", "云阳县巴阳镇人民政府", "2024年1月31日"]);
         // The plans section keeps its last real paragraph.
         let p = find(&s, "紧扣法治建设新要求");
         assert_eq!(s.sections[p.section].kinds, [Plans]);
@@ -1043,10 +894,7 @@ mod tests {
     #[test]
     fn hailar_reports() {
         let mut files = Vec::new();
-        walk(
-            &corpus_dir().join("county-hailar-gwr-2012-2019"),
-            &mut files,
-        );
+        walk(&corpus_dir().join("county-hailar-gwr-2012-2019"), &mut files);
         assert_eq!(files.len(), 8);
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
@@ -1206,10 +1054,8 @@ mod tests {
             let text = decode_generated(&bytes, col("encoding"));
             let s = parse(&text);
             assert_invariant(&text, &s);
-            let want: Vec<Vec<SectionKind>> = col("sections")
-                .split(',')
-                .map(|k| vec![SectionKind::parse(k).unwrap()])
-                .collect();
+            let want: Vec<Vec<SectionKind>> =
+                col("sections").split(',').map(|k| vec![SectionKind::parse(k).unwrap()]).collect();
             total += 1;
             if real_kinds(&s) == want {
                 good += 1;

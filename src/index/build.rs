@@ -134,13 +134,16 @@ pub fn report_id(rel: &str) -> String {
 pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
     let _lock = BuildLock::acquire(&opts.index)?;
-    let corpus_abs = opts.corpus.canonicalize().map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
+    let corpus_abs =
+        opts.corpus.canonicalize().map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
     let files = walk::scan(&corpus_abs).map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
 
     let (index, fields, previous) = match store::probe(&opts.index) {
         Probe::Ready(opened) => {
             let previous = super::reader::load_records(&opened.index, &opened.fields)
-                .map(|(reports, _)| reports.into_iter().map(|r| (r.path.clone(), r.stamp)).collect())
+                .map(|(reports, _)| {
+                    reports.into_iter().map(|r| (r.path.clone(), r.stamp)).collect()
+                })
                 .unwrap_or_default();
             (opened.index, opened.fields, previous)
         }
@@ -197,7 +200,9 @@ fn write_all(
     while start < files.len() {
         let mut end = start;
         let mut bytes = 0;
-        while end < files.len() && (end == start || (bytes < BATCH_BYTES && end - start < BATCH_FILES)) {
+        while end < files.len()
+            && (end == start || (bytes < BATCH_BYTES && end - start < BATCH_FILES))
+        {
             bytes += files[end].size;
             end += 1;
         }
@@ -319,7 +324,10 @@ fn prepare(fields: &Fields, id: String, report: Report, stamp: FileStamp) -> Pre
         doc.add_u64(fields.ordinal, ordinal);
         doc.add_u64(fields.sec, passage.section as u64);
         doc.add_text(fields.text, &passage.text);
-        doc.add_text(fields.hpath, serde_json::to_string(&passage.path).expect("strings serialize"));
+        doc.add_text(
+            fields.hpath,
+            serde_json::to_string(&passage.path).expect("strings serialize"),
+        );
         doc.add_text(fields.uni, &norm);
         doc.add_text(fields.bi, &norm);
         let tokens = segment::words_with_byte_offsets(&norm)
@@ -333,7 +341,10 @@ fn prepare(fields: &Fields, id: String, report: Report, stamp: FileStamp) -> Pre
                 position_length: 1,
             })
             .collect();
-        doc.add_pre_tokenized_text(fields.words, PreTokenizedString { text: String::new(), tokens });
+        doc.add_pre_tokenized_text(
+            fields.words,
+            PreTokenizedString { text: String::new(), tokens },
+        );
         docs.push(doc);
     }
     let record = ReportRecord {

@@ -89,10 +89,7 @@ fn load_records_with(
     fields: &Fields,
 ) -> tantivy::Result<(Vec<ReportRecord>, Vec<SkipRecord>)> {
     let of_kind = |kind: &str| -> tantivy::Result<Vec<String>> {
-        let q = TermQuery::new(
-            Term::from_field_text(fields.kind, kind),
-            IndexRecordOption::Basic,
-        );
+        let q = TermQuery::new(Term::from_field_text(fields.kind, kind), IndexRecordOption::Basic);
         let mut addrs: Vec<_> = searcher.search(&q, &DocSetCollector)?.into_iter().collect();
         addrs.sort();
         let mut out = Vec::with_capacity(addrs.len());

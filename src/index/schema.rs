@@ -16,8 +16,7 @@
 //! round.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
-    STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
 };
 use tantivy::Index;
 
@@ -84,10 +83,7 @@ impl Fields {
             hpath: b.add_text_field("hpath", STORED),
             uni: b.add_text_field("uni", gram(UNIGRAM, IndexRecordOption::WithFreqs)),
             bi: b.add_text_field("bi", gram(BIGRAM, IndexRecordOption::WithFreqsAndPositions)),
-            words: b.add_text_field(
-                "words",
-                gram("default", IndexRecordOption::WithFreqs),
-            ),
+            words: b.add_text_field("words", gram("default", IndexRecordOption::WithFreqs)),
             data: b.add_text_field("data", STORED),
         };
         (b.build(), fields)

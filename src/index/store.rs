@@ -32,7 +32,7 @@ pub enum Probe {
     /// No index yet (or a first build that never committed).
     Missing,
     /// A usable index.
-    Ready(Opened),
+    Ready(Box<Opened>),
     /// Something we cannot use, with the reason.
     Foreign(String),
 }
@@ -58,7 +58,9 @@ pub fn probe(dir: &Path) -> Probe {
     };
     register_tokenizers(&index);
     let Some(fields) = Fields::from_schema(&index.schema()) else {
-        return Probe::Foreign("its schema is not baogao's (another program's index, or an older baogao)".into());
+        return Probe::Foreign(
+            "its schema is not baogao's (another program's index, or an older baogao)".into(),
+        );
     };
     let metas = match index.load_metas() {
         Ok(m) => m,
@@ -72,7 +74,7 @@ pub fn probe(dir: &Path) -> Probe {
         };
     };
     match serde_json::from_str::<Payload>(payload) {
-        Ok(p) if p.format == FORMAT => Probe::Ready(Opened { index, fields, payload: p }),
+        Ok(p) if p.format == FORMAT => Probe::Ready(Box::new(Opened { index, fields, payload: p })),
         Ok(p) => Probe::Foreign(format!(
             "it was written in index format {} and this baogao reads format {FORMAT}",
             p.format

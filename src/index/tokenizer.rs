@@ -123,10 +123,7 @@ mod tests {
     #[test]
     fn unigrams_skip_spaces_and_keep_positions() {
         let t = tokens(UnigramTokenizer::default(), "镇a b");
-        assert_eq!(
-            t,
-            vec![("镇".into(), 0, 0, 3), ("a".into(), 1, 3, 4), ("b".into(), 3, 5, 6)]
-        );
+        assert_eq!(t, vec![("镇".into(), 0, 0, 3), ("a".into(), 1, 3, 4), ("b".into(), 3, 5, 6)]);
     }
 
     #[test]

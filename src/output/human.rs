@@ -136,7 +136,11 @@ pub fn snippet_windows(len: usize, matches: &[Range<usize>]) -> Vec<Range<usize>
 }
 
 /// Prints a passage (or windows of it) with the matches highlighted.
-pub fn print_snippet(out: &mut dyn WriteColor, text: &str, matches: &[Range<usize>]) -> io::Result<()> {
+pub fn print_snippet(
+    out: &mut dyn WriteColor,
+    text: &str,
+    matches: &[Range<usize>],
+) -> io::Result<()> {
     let chars: Vec<char> = text.chars().collect();
     let windows = snippet_windows(chars.len(), matches);
     // Merge overlapping matches for display.

@@ -124,7 +124,11 @@ impl<'a> HitJson<'a> {
             rank,
             score: hit.score,
             report: ReportJson::new(&hit.report),
-            section: SectionJson { kinds: hit.kinds(), heading: hit.heading(), path: Some(&hit.path) },
+            section: SectionJson {
+                kinds: hit.kinds(),
+                heading: hit.heading(),
+                path: Some(&hit.path),
+            },
             passage: PassageJson { ordinal: hit.ordinal, text: &hit.text },
             matches: hit.matches.iter().map(|r| Span { start: r.start, end: r.end }).collect(),
         }
@@ -141,7 +145,13 @@ pub struct ShowPassageJson<'a> {
 
 impl<'a> ShowPassageJson<'a> {
     /// A passage of a shown report.
-    pub fn new(r: &'a ReportRecord, ordinal: u64, section: usize, path: &'a [String], text: &'a str) -> Self {
+    pub fn new(
+        r: &'a ReportRecord,
+        ordinal: u64,
+        section: usize,
+        path: &'a [String],
+        text: &'a str,
+    ) -> Self {
         let s = r.sections.get(section);
         ShowPassageJson {
             ordinal,

@@ -245,9 +245,7 @@ impl FilterField {
 
     /// Parses a field name, ignoring ASCII case (`year`, `Year`, `YEAR`).
     pub fn parse(name: &str) -> Option<FilterField> {
-        FilterField::ALL
-            .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(name))
+        FilterField::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
     }
 
     /// The field's name in lowercase, as written before the colon.
@@ -277,31 +275,17 @@ const LEVEL_ALIASES: &[(Level, &[&str])] = &[
 
 /// The values `SectionKind::parse` accepts, listed in error messages.
 const SECTION_ALIASES: &[(SectionKind, &[&str])] = &[
-    (
-        SectionKind::Measures,
-        &["measures", "举措", "成效", "措施", "做法"],
-    ),
-    (
-        SectionKind::Shortcomings,
-        &["shortcomings", "不足", "问题", "差距"],
-    ),
-    (
-        SectionKind::Responsibility,
-        &["responsibility", "责任", "第一责任人", "职责"],
-    ),
-    (
-        SectionKind::Plans,
-        &["plans", "计划", "打算", "安排", "任务"],
-    ),
+    (SectionKind::Measures, &["measures", "举措", "成效", "措施", "做法"]),
+    (SectionKind::Shortcomings, &["shortcomings", "不足", "问题", "差距"]),
+    (SectionKind::Responsibility, &["responsibility", "责任", "第一责任人", "职责"]),
+    (SectionKind::Plans, &["plans", "计划", "打算", "安排", "任务"]),
     (SectionKind::Other, &["other", "其他", "其它"]),
 ];
 
 /// `measures (举措/成效)`, … for an error message.
 fn list_aliases<T>(table: &[(T, &[&str])]) -> String {
-    let items: Vec<String> = table
-        .iter()
-        .map(|(_, names)| format!("{} ({})", names[0], names[1..].join("/")))
-        .collect();
+    let items: Vec<String> =
+        table.iter().map(|(_, names)| format!("{} ({})", names[0], names[1..].join("/"))).collect();
     items.join(", ")
 }
 
@@ -344,10 +328,7 @@ fn parse_year_range(value: &str) -> Result<YearRange, String> {
     match normalized.split_once("..") {
         None => {
             let y = parse_year(&normalized).ok_or_else(bad)?;
-            Ok(YearRange {
-                from: Some(y),
-                to: Some(y),
-            })
+            Ok(YearRange { from: Some(y), to: Some(y) })
         }
         Some((a, b)) => {
             let end = |s: &str| -> Result<Option<i32>, String> {
@@ -396,10 +377,7 @@ impl Filters {
             FilterField::Place => place(&mut self.place),
             FilterField::Level => {
                 let level = Level::parse(v).ok_or_else(|| {
-                    format!(
-                        "unknown level `{v}`: expected {}",
-                        list_aliases(LEVEL_ALIASES)
-                    )
+                    format!("unknown level `{v}`: expected {}", list_aliases(LEVEL_ALIASES))
                 })?;
                 push_unique(&mut self.level, level);
             }
@@ -468,11 +446,8 @@ impl fmt::Display for ParseError {
         let mut line = String::with_capacity(self.input.len());
         let mut column = 0;
         for (i, c) in self.input.chars().enumerate() {
-            let (shown, width) = if c.is_control() {
-                (' ', 1)
-            } else {
-                (c, c.width().unwrap_or(0))
-            };
+            let (shown, width) =
+                if c.is_control() { (' ', 1) } else { (c, c.width().unwrap_or(0)) };
             if i < self.position {
                 column += width;
             }
@@ -496,11 +471,7 @@ impl std::error::Error for ParseError {}
 pub fn parse(input: &str) -> Result<Query, ParseError> {
     let chars: Vec<char> = input.chars().collect();
     let tokens = lex(&chars);
-    let mut parser = Parser {
-        tokens,
-        next: 0,
-        input,
-    };
+    let mut parser = Parser { tokens, next: 0, input };
     if matches!(parser.tokens[0].tok, Tok::Eof) {
         return Err(parser.error("empty query", 0));
     }
@@ -585,18 +556,12 @@ fn lex(chars: &[char]) -> Vec<Token> {
                 i = end;
             }
             Err((message, pos)) => {
-                out.push(Token {
-                    tok: Tok::Bad(message),
-                    pos,
-                });
+                out.push(Token { tok: Tok::Bad(message), pos });
                 return out;
             }
         }
     }
-    out.push(Token {
-        tok: Tok::Eof,
-        pos: chars.len(),
-    });
+    out.push(Token { tok: Tok::Eof, pos: chars.len() });
     out
 }
 
@@ -632,10 +597,7 @@ fn scan_word(chars: &[char], start: usize) -> Result<(String, usize), (String, u
 /// after the closing quote.
 fn lex_quoted(chars: &[char], start: usize) -> Result<(String, usize), (String, usize)> {
     let Some(len) = chars[start + 1..].iter().position(|&c| c == '"') else {
-        return Err((
-            "unterminated quote: this `\"` has no closing `\"`".to_string(),
-            start,
-        ));
+        return Err(("unterminated quote: this `\"` has no closing `\"`".to_string(), start));
     };
     let content = &chars[start + 1..start + 1 + len];
     if content.iter().all(|&c| is_space(c)) {
@@ -647,10 +609,7 @@ fn lex_quoted(chars: &[char], start: usize) -> Result<(String, usize), (String, 
 /// Lexes `field:value` at `start` if the token starts with a filter name
 /// and a colon; `None` if it is not a filter.
 fn lex_filter(chars: &[char], start: usize) -> Option<Lexed> {
-    let name_len = chars[start..]
-        .iter()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .count();
+    let name_len = chars[start..].iter().take_while(|c| c.is_ascii_alphabetic()).count();
     let colon = start + name_len;
     if name_len == 0 || !matches!(chars.get(colon), Some(':' | '：')) {
         return None;
@@ -663,16 +622,7 @@ fn lex_filter(chars: &[char], start: usize) -> Option<Lexed> {
     } else {
         scan_word(chars, value_pos).map(|(v, end)| (v, value_pos, end))
     };
-    Some(lexed.map(|(value, value_pos, end)| {
-        (
-            Tok::Filter {
-                field,
-                value,
-                value_pos,
-            },
-            end,
-        )
-    }))
+    Some(lexed.map(|(value, value_pos, end)| (Tok::Filter { field, value, value_pos }, end)))
 }
 
 /// Lexes a bare word at `start`: an operator or a literal.
@@ -761,11 +711,7 @@ fn combine(items: Vec<Expr>, is_and: bool) -> Option<Expr> {
 
 impl Parser<'_> {
     fn error(&self, message: impl Into<String>, position: usize) -> ParseError {
-        ParseError {
-            message: message.into(),
-            position,
-            input: self.input.to_string(),
-        }
+        ParseError { message: message.into(), position, input: self.input.to_string() }
     }
 
     /// The next token; a lexical error becomes the parse error here.
@@ -843,11 +789,7 @@ impl Parser<'_> {
                     self.bump();
                     pending_and = Some(t);
                 }
-                Tok::Filter {
-                    field,
-                    ref value,
-                    value_pos,
-                } => {
+                Tok::Filter { field, ref value, value_pos } => {
                     let Some(filters) = filters.as_deref_mut() else {
                         return Err(self.error(nested_filter(field), t.pos));
                     };
@@ -856,9 +798,7 @@ impl Parser<'_> {
                     if matches!(self.peek()?.tok, Tok::Or | Tok::Near(_)) {
                         return Err(self.error(nested_filter(field), t.pos));
                     }
-                    filters
-                        .add(field, value)
-                        .map_err(|m| self.error(m, value_pos))?;
+                    filters.add(field, value).map_err(|m| self.error(m, value_pos))?;
                     has_left = true;
                     pending_and = None;
                 }
@@ -901,11 +841,7 @@ impl Parser<'_> {
             self.expect_operand_after(&t)?;
             let (right, right_start) = self.parse_unary()?;
             self.check_near_operand(&right, right_start)?;
-            left = Expr::Near {
-                left: Box::new(left),
-                right: Box::new(right),
-                distance,
-            };
+            left = Expr::Near { left: Box::new(left), right: Box::new(right), distance };
         }
         Ok((left, start))
     }
@@ -983,11 +919,7 @@ mod tests {
             Expr::And(v) => list("and", v),
             Expr::Or(v) => list("or", v),
             Expr::Not(e) => format!("(not {})", sexp(e)),
-            Expr::Near {
-                left,
-                right,
-                distance,
-            } => {
+            Expr::Near { left, right, distance } => {
                 format!("(near/{distance} {} {})", sexp(left), sexp(right))
             }
         }
@@ -1034,8 +966,7 @@ mod tests {
         assert_eq!(
             parse("法律顾问全覆盖").unwrap(),
             Query {
-                expr: Some(Expr::Word("法律顾问全覆盖".into())),
-                filters: Filters::default()
+                expr: Some(Expr::Word("法律顾问全覆盖".into())), filters: Filters::default()
             }
         );
     }
@@ -1044,10 +975,7 @@ mod tests {
     fn whitespace_separates_words_with_and() {
         assert_eq!(p("法律顾问 全覆盖"), "(and 法律顾问 全覆盖)");
         assert_eq!(p("法律顾问\u{3000}全覆盖"), "(and 法律顾问 全覆盖)");
-        assert_eq!(
-            p("法律顾问\t全覆盖\n枫桥经验"),
-            "(and 法律顾问 全覆盖 枫桥经验)"
-        );
+        assert_eq!(p("法律顾问\t全覆盖\n枫桥经验"), "(and 法律顾问 全覆盖 枫桥经验)");
         assert_eq!(p("  a \u{3000}\u{a0} b  "), "(and a b)");
     }
 
@@ -1120,10 +1048,7 @@ mod tests {
 
     #[test]
     fn quoted_text_is_one_literal() {
-        assert_eq!(
-            parse("\"rule of law\"").unwrap().expr,
-            Some(Expr::Word("rule of law".into()))
-        );
+        assert_eq!(parse("\"rule of law\"").unwrap().expr, Some(Expr::Word("rule of law".into())));
         assert_eq!(p("\"a b\" c"), "(and \"a b\" c)");
         // Operators, filters and concepts inside quotes are literal text.
         assert_eq!(p("\"OR\""), "OR");
@@ -1135,10 +1060,7 @@ mod tests {
         assert_eq!(p("\"a b\"c"), "(and \"a b\" c)");
         assert_eq!(p("a\"b"), "a\"b");
         // Surrounding spaces are kept as typed.
-        assert_eq!(
-            parse("\" a \"").unwrap().expr,
-            Some(Expr::Word(" a ".into()))
-        );
+        assert_eq!(parse("\" a \"").unwrap().expr, Some(Expr::Word(" a ".into())));
     }
 
     // --- Parentheses -------------------------------------------------------
@@ -1176,10 +1098,7 @@ mod tests {
         assert_eq!(p("\"a b\" NEAR/3 @c"), "(near/3 \"a b\" @c)");
         assert_eq!(p("a NEAR/5 b NEAR/3 c"), "(near/3 (near/5 a b) c)");
         assert_eq!(p("a NEAR/5 (b NEAR/3 c)"), "(near/5 a (near/3 b c))");
-        assert_eq!(
-            p("(a OR b NEAR/1 c) NEAR/2 d"),
-            "(near/2 (or a (near/1 b c)) d)"
-        );
+        assert_eq!(p("(a OR b NEAR/1 c) NEAR/2 d"), "(near/2 (or a (near/1 b c)) d)");
         assert_eq!(p("x a NEAR/5 b"), "(and x (near/5 a b))");
         assert_eq!(
             parse("a NEAR/4294967295 b").unwrap().expr,
@@ -1216,10 +1135,7 @@ mod tests {
 
     #[test]
     fn concepts() {
-        assert_eq!(
-            parse("@法律顾问").unwrap().expr,
-            Some(Expr::Concept("法律顾问".into()))
-        );
+        assert_eq!(parse("@法律顾问").unwrap().expr, Some(Expr::Concept("法律顾问".into())));
         assert_eq!(p("(@a OR @b) c"), "(and (or @a @b) c)");
         assert_eq!(p("a@b"), "a@b");
         assert_err("a @", 2, "concept name");
@@ -1233,13 +1149,7 @@ mod tests {
     fn filters_in_the_query() {
         let q = parse("year:2023 法律顾问 county:渠县").unwrap();
         assert_eq!(q.expr, Some(Expr::Word("法律顾问".into())));
-        assert_eq!(
-            q.filters.years,
-            vec![YearRange {
-                from: Some(2023),
-                to: Some(2023)
-            }]
-        );
+        assert_eq!(q.filters.years, vec![YearRange { from: Some(2023), to: Some(2023) }]);
         assert_eq!(q.filters.county, vec!["渠县".to_string()]);
 
         let f = filters(
@@ -1257,13 +1167,7 @@ mod tests {
     fn filter_only_query_has_no_expression() {
         let q = parse("year:2020..2023 level:乡镇").unwrap();
         assert_eq!(q.expr, None);
-        assert_eq!(
-            q.filters.years,
-            vec![YearRange {
-                from: Some(2020),
-                to: Some(2023)
-            }]
-        );
+        assert_eq!(q.filters.years, vec![YearRange { from: Some(2020), to: Some(2023) }]);
         assert_eq!(q.filters.level, vec![Level::Township]);
     }
 
@@ -1326,23 +1230,13 @@ mod tests {
         assert_eq!(range("2020.."), r(Some(2020), None));
         assert_eq!(range("..2023"), r(None, Some(2023)));
         assert_eq!(range("２０２０．．２０２３"), r(Some(2020), Some(2023)));
-        for bad in [
-            "二〇二三",
-            "20x3",
-            "23",
-            "20230",
-            "+202",
-            "-2023",
-            "2020...2023",
-            "2020-2023",
-        ] {
+        for bad in ["二〇二三", "20x3", "23", "20230", "+202", "-2023", "2020...2023", "2020-2023"]
+        {
             let e = range(bad).unwrap_err();
             assert!(e.contains("2020..2023"), "{bad}: {e}");
         }
         assert!(range("..").unwrap_err().contains("at least one end"));
-        assert!(range("2023..2020")
-            .unwrap_err()
-            .contains("2023 is after 2020"));
+        assert!(range("2023..2020").unwrap_err().contains("2023 is after 2020"));
         assert!(range("").unwrap_err().contains("empty value"));
     }
 
@@ -1393,10 +1287,7 @@ mod tests {
     fn filter_fields() {
         for field in FilterField::ALL {
             assert_eq!(FilterField::parse(field.name()), Some(field));
-            assert_eq!(
-                FilterField::parse(&field.name().to_uppercase()),
-                Some(field)
-            );
+            assert_eq!(FilterField::parse(&field.name().to_uppercase()), Some(field));
         }
         assert_eq!(FilterField::parse("years"), None);
         assert_eq!(FilterField::parse(""), None);
@@ -1508,19 +1399,10 @@ mod tests {
     fn positive_words() {
         let words = |q: &str| -> Vec<String> {
             let query = parse(q).unwrap();
-            query
-                .expr
-                .unwrap()
-                .positive_words()
-                .into_iter()
-                .map(String::from)
-                .collect()
+            query.expr.unwrap().positive_words().into_iter().map(String::from).collect()
         };
         assert_eq!(words("a b OR c -d"), ["a", "b", "c"]);
-        assert_eq!(
-            words("a NEAR/5 (b OR \"c d\") NOT (e f) @g a"),
-            ["a", "b", "c d"]
-        );
+        assert_eq!(words("a NEAR/5 (b OR \"c d\") NOT (e f) @g a"), ["a", "b", "c d"]);
         assert_eq!(words("-a"), Vec::<String>::new());
         assert_eq!(words("NOT NOT a"), Vec::<String>::new());
     }
@@ -1530,10 +1412,7 @@ mod tests {
     #[test]
     fn display_puts_the_caret_under_the_culprit() {
         let e = parse("a OR").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "dangling `OR`: it needs an operand on each side\n  a OR\n    ^"
-        );
+        assert_eq!(e.to_string(), "dangling `OR`: it needs an operand on each side\n  a OR\n    ^");
         // CJK characters take two columns: the caret goes under the quote.
         let e = parse("法律顾问 \"全覆盖").unwrap_err();
         assert_eq!(
@@ -1543,11 +1422,7 @@ mod tests {
         // Under a CJK character, after an ideographic space (two columns).
         let e = parse("县　year:二〇二三").unwrap_err();
         assert_eq!(e.position, 7);
-        assert!(
-            e.to_string()
-                .ends_with("\n  县　year:二〇二三\n           ^"),
-            "{e}"
-        );
+        assert!(e.to_string().ends_with("\n  县　year:二〇二三\n           ^"), "{e}");
         // At the end of the query, and with a tab shown as one space.
         let e = parse("a\tNOT").unwrap_err();
         assert!(e.to_string().ends_with("\n  a NOT\n    ^"), "{e}");

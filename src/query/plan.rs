@@ -31,7 +31,9 @@ pub fn match_query(fields: &Fields, m: &Matcher) -> Box<dyn Query> {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for x in xs {
                 match x {
-                    Matcher::Not(inner) => clauses.push((Occur::MustNot, match_query(fields, inner))),
+                    Matcher::Not(inner) => {
+                        clauses.push((Occur::MustNot, match_query(fields, inner)))
+                    }
                     _ => clauses.push((Occur::Must, match_query(fields, x))),
                 }
             }
@@ -95,11 +97,18 @@ pub fn search_query(fields: &Fields, m: Option<&Matcher>, scope: &Scope) -> Box<
     )];
     if let Some(reports) = &scope.reports {
         let terms = reports.iter().map(|id| Term::from_field_text(fields.report, id));
-        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0))));
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
+        ));
     }
     if !scope.sections.is_empty() {
-        let terms = scope.sections.iter().map(|k| Term::from_field_text(fields.section, k.as_str()));
-        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0))));
+        let terms =
+            scope.sections.iter().map(|k| Term::from_field_text(fields.section, k.as_str()));
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
+        ));
     }
     if let Some(m) = m {
         clauses.push((Occur::Must, Box::new(BoostQuery::new(match_query(fields, m), GRAM_WEIGHT))));

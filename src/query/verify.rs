@@ -57,8 +57,12 @@ impl Matcher {
                 Matcher::Word(n)
             }
             Expr::Concept(name) => return Err(MatcherError::UnknownConcept(name.clone())),
-            Expr::And(xs) => Matcher::And(xs.iter().map(Matcher::from_expr).collect::<Result<_, _>>()?),
-            Expr::Or(xs) => Matcher::Or(xs.iter().map(Matcher::from_expr).collect::<Result<_, _>>()?),
+            Expr::And(xs) => {
+                Matcher::And(xs.iter().map(Matcher::from_expr).collect::<Result<_, _>>()?)
+            }
+            Expr::Or(xs) => {
+                Matcher::Or(xs.iter().map(Matcher::from_expr).collect::<Result<_, _>>()?)
+            }
             Expr::Not(x) => Matcher::Not(Box::new(Matcher::from_expr(x)?)),
             Expr::Near { left, right, distance } => Matcher::Near {
                 left: Box::new(Matcher::from_expr(left)?),
@@ -216,13 +220,7 @@ impl Matcher {
 
 /// Characters strictly between two spans (0 when they touch or overlap).
 fn gap(x: &Range<usize>, y: &Range<usize>) -> usize {
-    if x.end <= y.start {
-        y.start - x.end
-    } else if y.end <= x.start {
-        x.start - y.end
-    } else {
-        0
-    }
+    y.start.saturating_sub(x.end).max(x.start.saturating_sub(y.end))
 }
 
 #[cfg(test)]
@@ -237,7 +235,8 @@ mod tests {
     fn substring_matching_ignores_segmentation() {
         assert!(w("化解").matches("健全矛盾纠纷多元化解机制"));
         assert!(w("桥经").matches("坚持发展新时代“枫桥经验”"));
-        assert!(w("一村（社区）一法律顾问").matches(&normalize::normalize("实行“一村(社区)一法律顾问”制度")));
+        assert!(w("一村（社区）一法律顾问")
+            .matches(&normalize::normalize("实行“一村(社区)一法律顾问”制度")));
         assert!(w("12·4").matches(&normalize::normalize("“12∙4”宪法宣传日")));
         assert!(w("2023年").matches(&normalize::normalize("现将我镇 2023 年法治")));
     }
@@ -245,7 +244,11 @@ mod tests {
     #[test]
     fn boolean_and_near() {
         let text = normalize::normalize("深入推进法律顾问制度,实现各村法律顾问全覆盖");
-        let near = |d| Matcher::Near { left: Box::new(w("法律顾问")), right: Box::new(w("全覆盖")), distance: d };
+        let near = |d| Matcher::Near {
+            left: Box::new(w("法律顾问")),
+            right: Box::new(w("全覆盖")),
+            distance: d,
+        };
         assert!(near(0).matches(&text));
         let far = normalize::normalize("法律顾问制度健全,普法宣传全覆盖");
         assert!(!near(3).matches(&far));

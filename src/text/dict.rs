@@ -30,8 +30,7 @@ pub const STOPWORDS: &str = include_str!("../../data/stopwords.txt");
 
 /// The words of [`DICT`], in file order.
 pub fn dict_words() -> impl Iterator<Item = &'static str> {
-    DICT.lines()
-        .filter_map(|line| line.split_whitespace().next())
+    DICT.lines().filter_map(|line| line.split_whitespace().next())
 }
 
 /// The words of [`STOPWORDS`], in file order.
@@ -56,43 +55,18 @@ mod tests {
         let mut seen = HashSet::new();
         for (i, line) in DICT.lines().enumerate() {
             let fields: Vec<&str> = line.split(' ').collect();
-            assert_eq!(
-                fields.len(),
-                3,
-                "line {}: `{line}` is not `word freq tag`",
-                i + 1
-            );
+            assert_eq!(fields.len(), 3, "line {}: `{line}` is not `word freq tag`", i + 1);
             let (word, freq, tag) = (fields[0], fields[1], fields[2]);
-            assert!(
-                word.chars().count() >= 2,
-                "line {}: single character `{word}`",
-                i + 1
-            );
-            assert!(
-                word.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)),
-                "{word}"
-            );
-            assert!(
-                freq.parse::<u32>().is_ok_and(|f| f >= 1000),
-                "line {}: freq {freq}",
-                i + 1
-            );
-            assert!(
-                ["n", "nz", "v", "l", "nt"].contains(&tag),
-                "line {}: tag {tag}",
-                i + 1
-            );
+            assert!(word.chars().count() >= 2, "line {}: single character `{word}`", i + 1);
+            assert!(word.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{word}");
+            assert!(freq.parse::<u32>().is_ok_and(|f| f >= 1000), "line {}: freq {freq}", i + 1);
+            assert!(["n", "nz", "v", "l", "nt"].contains(&tag), "line {}: tag {tag}", i + 1);
             assert!(seen.insert(word), "line {}: duplicate `{word}`", i + 1);
         }
         assert!(seen.len() >= 300, "only {} entries", seen.len());
         assert!(DICT.ends_with('\n') && !DICT.contains('\r'));
-        for word in [
-            "枫桥经验",
-            "新时代枫桥经验",
-            "一村一法律顾问",
-            "谁执法谁普法",
-            "三重一大",
-        ] {
+        for word in ["枫桥经验", "新时代枫桥经验", "一村一法律顾问", "谁执法谁普法", "三重一大"]
+        {
             assert!(seen.contains(word), "{word} missing");
         }
     }
@@ -107,42 +81,28 @@ mod tests {
             // verb and punctuation. A term may also come out inside a
             // longer dictionary term that the context completes (三农 in
             // 三农工作): that is the dictionary working, not a split.
-            for sentence in [
-                format!("我们要做好{word}工作"),
-                format!("全镇坚持{word}，成效明显"),
-            ] {
+            for sentence in [format!("我们要做好{word}工作"), format!("全镇坚持{word}，成效明显")]
+            {
                 let tokens: Vec<&str> = jieba.cut(&sentence, true).iter().map(|t| t.word).collect();
-                let whole = tokens
-                    .iter()
-                    .any(|t| *t == word || (all.contains(t) && t.contains(word)));
+                let whole =
+                    tokens.iter().any(|t| *t == word || (all.contains(t) && t.contains(word)));
                 if !whole {
                     split.push(format!("{word}: {}", tokens.join("/")));
                 }
             }
         }
-        assert!(
-            split.is_empty(),
-            "jieba splits {} terms:\n{}",
-            split.len(),
-            split.join("\n")
-        );
+        assert!(split.is_empty(), "jieba splits {} terms:\n{}", split.len(), split.join("\n"));
     }
 
     #[test]
     fn without_the_dict_jieba_splits_them() {
         // The reason the dictionary exists: check that it changes something.
         let plain = Jieba::new();
-        let words: Vec<&str> = plain
-            .cut("坚持新时代枫桥经验", true)
-            .iter()
-            .map(|t| t.word)
-            .collect();
+        let words: Vec<&str> =
+            plain.cut("坚持新时代枫桥经验", true).iter().map(|t| t.word).collect();
         assert!(!words.contains(&"新时代枫桥经验"), "{words:?}");
-        let words: Vec<&str> = jieba()
-            .cut("坚持新时代枫桥经验", true)
-            .iter()
-            .map(|t| t.word)
-            .collect();
+        let words: Vec<&str> =
+            jieba().cut("坚持新时代枫桥经验", true).iter().map(|t| t.word).collect();
         assert_eq!(words, ["坚持", "新时代枫桥经验"]);
     }
 
@@ -154,11 +114,7 @@ mod tests {
             assert!(!line.is_empty() && !line.contains(' '), "`{line}`");
             assert!(seen.insert(line), "duplicate stopword `{line}`");
         }
-        assert!(
-            (250..=500).contains(&seen.len()),
-            "{} stopwords",
-            seen.len()
-        );
+        assert!((250..=500).contains(&seen.len()), "{} stopwords", seen.len());
         for word in ["的", "了", "和", "是", "在", "等", "进一步", "加强", "工作"] {
             assert!(seen.contains(word), "{word} missing");
         }
