@@ -93,20 +93,26 @@ fn color_choice(when: ColorWhen) -> ColorChoice {
     }
 }
 
-struct Ctx {
-    index: PathBuf,
-    corpus: PathBuf,
-    color: ColorChoice,
+/// What every command needs: where the index and corpus are, and how to
+/// color. Command implementations in sibling modules take a `Ctx`.
+pub struct Ctx {
+    /// The index folder.
+    pub index: PathBuf,
+    /// The corpus folder.
+    pub corpus: PathBuf,
+    /// The color choice, decided once.
+    pub color: ColorChoice,
 }
 
 impl Ctx {
-    fn stdout(&self, json: bool) -> StandardStream {
-        StandardStream::stdout(if json { ColorChoice::Never } else { self.color })
+    /// Standard output, colored unless `plain` (JSON, CSV) is asked for.
+    pub fn stdout(&self, plain: bool) -> StandardStream {
+        StandardStream::stdout(if plain { ColorChoice::Never } else { self.color })
     }
 
     /// Opens the index, building it first when there is none; warns when
     /// the corpus changed since it was built.
-    fn open(&self) -> Result<IndexReader> {
+    pub fn open(&self) -> Result<IndexReader> {
         match IndexReader::open(&self.index) {
             Ok(reader) => {
                 self.warn_if_changed(&reader);
@@ -468,7 +474,7 @@ fn summary_line(s: &BuildSummary) -> String {
 }
 
 /// Parses the query words and merges the filter flags.
-fn parse_query(words: &[String], flags: &FilterArgs) -> Result<(Option<Matcher>, Filters)> {
+pub fn parse_query(words: &[String], flags: &FilterArgs) -> Result<(Option<Matcher>, Filters)> {
     let text = words.join(" ");
     let parsed = query::parse(&text).map_err(|e| UsageError(format!("bad query: {e}")))?;
     let mut filters = parsed.filters;
@@ -483,7 +489,7 @@ fn parse_query(words: &[String], flags: &FilterArgs) -> Result<(Option<Matcher>,
 }
 
 /// The filters given as flags.
-fn flag_filters(a: &FilterArgs) -> Result<Filters> {
+pub fn flag_filters(a: &FilterArgs) -> Result<Filters> {
     let mut f = Filters::default();
     for (field, values) in [
         (FilterField::Year, &a.year),
@@ -505,7 +511,7 @@ fn flag_filters(a: &FilterArgs) -> Result<Filters> {
 
 /// Warns about a place filter value that no indexed report has (a typo,
 /// or a place outside the corpus), since it silently yields nothing.
-fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
+pub fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
     let lists: [(&str, &Vec<String>); 5] = [
         ("township", &f.township),
         ("county", &f.county),
@@ -534,7 +540,7 @@ fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
 }
 
 /// Finds a report by id, unique id prefix (4+ characters) or path.
-fn find_report(
+pub fn find_report(
     reader: &IndexReader,
     key: &str,
 ) -> Result<std::sync::Arc<crate::index::ReportRecord>> {
