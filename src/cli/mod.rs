@@ -459,17 +459,25 @@ fn print_report_header(out: &mut dyn WriteColor, r: &crate::index::ReportRecord)
 /// One-line summary of a build.
 fn summary_line(s: &BuildSummary) -> String {
     let secs = s.elapsed.as_secs_f64();
+    let read = if s.files_read == 0 {
+        format!("nothing to read, {:.2} s", secs)
+    } else {
+        format!(
+            "read {} files, {:.1} MB in {:.1} s ({:.1} MB/s)",
+            s.files_read,
+            s.bytes as f64 / 1e6,
+            secs,
+            if secs > 0.0 { s.bytes as f64 / 1e6 / secs } else { 0.0 }
+        )
+    };
     format!(
-        "indexed {} reports ({} added, {} updated, {} removed, {} unchanged), {} skipped; {:.1} MB in {:.1} s ({:.1} MB/s)",
+        "{} reports in the index: {} added, {} updated, {} removed, {} unchanged; {} files skipped; {read}",
         s.reports,
         s.added,
         s.updated,
         s.removed,
         s.unchanged,
         s.skipped.len(),
-        s.bytes as f64 / 1e6,
-        secs,
-        if secs > 0.0 { s.bytes as f64 / 1e6 / secs } else { 0.0 }
     )
 }
 

@@ -1,35 +1,48 @@
-//! Building the index from a corpus folder.
+//! Bringing the index in line with a corpus folder: incremental by
+//! default, a full rebuild with `--full`.
 //!
-//! The pipeline: [`walk::scan`] lists the files (sorted); batches of files
-//! are read, split, normalized and segmented in parallel with rayon
-//! ([`prepare`]); the batch is then handed, in path order, to tantivy's
-//! `IndexWriter` (which indexes on its own threads); duplicates are
-//! recognised by the hash of their normalized text, the first path in
-//! sorted order winning. One commit at the end makes the new index
-//! visible at once: until then readers see the previous commit, and a
-//! crash or a kill leaves it intact.
+//! The pipeline: [`walk::scan`] lists the files (sorted by path). Files
+//! whose size, modification time and metadata overrides are those the
+//! index recorded are *unchanged* and are not read at all. The others are
+//! read, split, normalized and segmented in parallel batches with rayon;
+//! a file whose bytes still hash to the recorded content hash (only its
+//! modification time changed) is not processed further. Each batch is then
+//! handed, in path order, to tantivy's `IndexWriter`, which indexes on its
+//! own threads.
+//!
+//! Duplicates are decided in the same sorted pass: a file whose normalized
+//! text hash was already seen earlier in path order is skipped as a
+//! duplicate of that path. Because unchanged files carry their text hash
+//! in their record, the pass sees exactly what a clean build would, and an
+//! incremental run always ends where a clean build ends (a new file that
+//! sorts before an indexed twin takes its place; a duplicate whose
+//! original disappeared is promoted).
+//!
+//! One commit at the end makes all changes visible at once. Until then
+//! readers see the previous commit, and a crash or a kill leaves it intact:
+//! the next run simply finds the same differences again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use tantivy::schema::TantivyDocument;
 use tantivy::tokenizer::{PreTokenizedString, Token};
-use tantivy::IndexWriter;
+use tantivy::{IndexWriter, Term};
 
 use super::records::{FileStamp, ReportRecord, SkipRecord};
 use super::schema::{Fields, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED};
 use super::store::{self, BuildLock, Payload, Probe};
 use crate::corpus::read::{self, Report};
-use crate::corpus::walk::{self, CorpusFile};
-use crate::corpus::{Metadata, SkipReason};
+use crate::corpus::walk::{self, CorpusFile, FileKind};
+use crate::corpus::{sidecar, Metadata, SkipReason};
 use crate::text::{segment, Normalized};
 
 /// Memory budget of tantivy's writer (shared by its threads).
-const WRITER_MEMORY: usize = 256 << 20;
-/// A batch handed to rayon holds at most this many bytes of files.
-const BATCH_BYTES: u64 = 24 << 20;
+const WRITER_MEMORY: usize = 200 << 20;
+/// A batch handed to rayon holds at most this many bytes of files to read…
+const BATCH_BYTES: u64 = 16 << 20;
 /// … and at most this many files.
 const BATCH_FILES: usize = 512;
 
@@ -40,15 +53,15 @@ pub struct BuildOptions {
     pub corpus: PathBuf,
     /// The index folder.
     pub index: PathBuf,
-    /// Rebuild even a foreign or damaged index folder.
+    /// Rebuild from scratch (also over a foreign or damaged index folder).
     pub full: bool,
 }
 
 /// Progress callbacks, so that the CLI can draw a bar.
 pub trait Progress: Sync {
-    /// Called once with the number of files and bytes to process.
+    /// Called once with the number of files and bytes that must be read.
     fn start(&self, _files: usize, _bytes: u64) {}
-    /// Called after each file.
+    /// Called after each file read.
     fn advance(&self, _bytes: u64) {}
     /// Called before the final commit.
     fn committing(&self) {}
@@ -65,22 +78,27 @@ impl Progress for NoProgress {}
 pub struct BuildSummary {
     /// Reports new to the index.
     pub added: usize,
-    /// Reports that were in the index and changed.
+    /// Reports that were in the index and changed (content or overrides).
     pub updated: usize,
-    /// Reports that were in the index and are gone.
+    /// Reports that were in the index and no longer are (file gone, or
+    /// now skipped, e.g. as a duplicate).
     pub removed: usize,
     /// Reports already in the index, unchanged.
     pub unchanged: usize,
-    /// Files not indexed, with their reason, in path order.
+    /// Every file not indexed, with its reason, in path order.
     pub skipped: Vec<SkipRecord>,
     /// Problems that did not stop a file (bad sidecar keys, …).
     pub warnings: Vec<String>,
     /// Reports in the index after the build.
     pub reports: usize,
-    /// Bytes of the files that were read.
+    /// Files read in this run (the others were known unchanged).
+    pub files_read: usize,
+    /// Bytes of the files read in this run.
     pub bytes: u64,
-    /// Reports without year / township / any locality.
+    /// Reports lacking year / township / any locality.
     pub missing: MissingCounts,
+    /// Whether anything was committed (false for a no-op run).
+    pub committed: bool,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -116,21 +134,58 @@ pub enum BuildError {
     Io(#[from] std::io::Error),
 }
 
-/// A report ready to be written: its record and its passages' documents.
-struct Prepared {
-    record: ReportRecord,
-    docs: Vec<TantivyDocument>,
-}
-
 /// The stable id of a report: the first 10 hex digits of the blake3 hash
 /// of its relative path. 40 bits: a clash among 100,000 reports has a
-/// probability of about 0.5%; [`build`] detects it and extends the later
-/// path's id.
+/// probability of about 0.5%; [`build`] detects it and derives another id
+/// for the later path.
 pub fn report_id(rel: &str) -> String {
     blake3::hash(rel.as_bytes()).to_hex()[..10].to_string()
 }
 
-/// Builds the index: a full rebuild, committed atomically.
+/// The `rnum` value of a report id.
+pub fn report_num(id: &str) -> u64 {
+    u64::from_str_radix(&id[..id.len().min(16)], 16).unwrap_or(0)
+}
+
+/// Fingerprint of the metadata overrides that apply to a file (the bytes
+/// of its sidecar files), `None` when there are none.
+fn overrides_fingerprint(file: &CorpusFile) -> Option<String> {
+    let mut hasher = blake3::Hasher::new();
+    let mut any = false;
+    for candidate in sidecar::sidecar_candidates(&file.abs) {
+        if let Ok(bytes) = std::fs::read(&candidate) {
+            any = true;
+            hasher.update(candidate.as_os_str().as_encoded_bytes());
+            hasher.update(&bytes);
+        }
+    }
+    any.then(|| hasher.finalize().to_hex()[..16].to_string())
+}
+
+/// What the index knew about a path before this run.
+enum Known {
+    Nothing,
+    Report(ReportRecord),
+    Skip(SkipRecord),
+}
+
+/// What we learn about one file in this run, before deciding on
+/// duplicates.
+enum Seen {
+    /// A report we did not need to read: same stamp and overrides.
+    Unchanged(ReportRecord),
+    /// Only the modification time changed: same bytes, same overrides.
+    Touched(ReportRecord, FileStamp),
+    /// Read and processed.
+    Fresh(Box<Report>, FileStamp),
+    /// Not a report (empty, binary, unsupported…); `unchanged` when the
+    /// index already has exactly this record.
+    Skip { record: SkipRecord, unchanged: bool },
+    /// A duplicate last time, and its bytes did not change.
+    PrevDuplicate(SkipRecord),
+}
+
+/// Brings the index in `opts.index` in line with the corpus.
 pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
     let _lock = BuildLock::acquire(&opts.index)?;
@@ -138,136 +193,392 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
         opts.corpus.canonicalize().map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
     let files = walk::scan(&corpus_abs).map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
 
-    let (index, fields, previous) = match store::probe(&opts.index) {
-        Probe::Ready(opened) => {
-            let previous = super::reader::load_records(&opened.index, &opened.fields)
-                .map(|(reports, _)| {
-                    reports.into_iter().map(|r| (r.path.clone(), r.stamp)).collect()
-                })
-                .unwrap_or_default();
-            (opened.index, opened.fields, previous)
+    let (index, fields, reports, skips) = match store::probe(&opts.index) {
+        Probe::Ready(opened) if !opts.full => {
+            let (reports, skips) = super::reader::load_records(&opened.index, &opened.fields)?;
+            (opened.index, opened.fields, reports, skips)
         }
+        Probe::Ready(opened) => (opened.index, opened.fields, Vec::new(), Vec::new()),
         Probe::Missing => {
             store::clear(&opts.index)?;
             let (index, fields) = store::create(&opts.index)?;
-            (index, fields, HashMap::new())
+            (index, fields, Vec::new(), Vec::new())
         }
-        Probe::Foreign(why) if opts.full => {
-            let _ = why;
+        Probe::Foreign(_) if opts.full => {
             store::clear(&opts.index)?;
             let (index, fields) = store::create(&opts.index)?;
-            (index, fields, HashMap::new())
+            (index, fields, Vec::new(), Vec::new())
         }
         Probe::Foreign(why) => return Err(BuildError::Foreign(opts.index.clone(), why)),
     };
 
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
-    writer.delete_all_documents()?;
-    let mut summary = write_all(&writer, &fields, &files, &previous, progress)?;
-    progress.committing();
-    let payload = Payload {
-        format: super::schema::FORMAT,
-        corpus: corpus_abs,
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    let mut prepared = writer.prepare_commit()?;
-    prepared.set_payload(&serde_json::to_string(&payload).expect("payload serializes"));
-    prepared.commit()?;
+    if opts.full {
+        // Atomic: the old documents stay visible until the commit below.
+        writer.delete_all_documents()?;
+    }
+    let mut pass = Pass::new(&writer, &fields, reports, skips);
+    pass.run(&files, progress)?;
+    let mut summary = pass.finish()?;
+
+    if opts.full || summary.committed {
+        progress.committing();
+        let payload = Payload {
+            format: super::schema::FORMAT,
+            corpus: corpus_abs,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&serde_json::to_string(&payload).expect("payload serializes"));
+        prepared.commit()?;
+        summary.committed = true;
+    }
     writer.wait_merging_threads()?;
     progress.finish();
-    summary.removed = previous.len().saturating_sub(summary.updated + summary.unchanged);
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
 
-/// Reads every file (in parallel batches) and adds its documents.
-fn write_all(
-    writer: &IndexWriter,
-    fields: &Fields,
-    files: &[CorpusFile],
-    previous: &HashMap<String, FileStamp>,
-    progress: &dyn Progress,
-) -> Result<BuildSummary, BuildError> {
-    let mut summary = BuildSummary::default();
-    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
-    progress.start(files.len(), total_bytes);
-    // normalized-text hash -> the path indexed with it
-    let mut seen: HashMap<String, String> = HashMap::new();
-    // id -> path, to detect id clashes
-    let mut ids: HashMap<String, String> = HashMap::new();
+/// One sorted pass over the corpus.
+struct Pass<'a> {
+    writer: &'a IndexWriter,
+    fields: &'a Fields,
+    /// Records from the last commit, taken out as their paths are seen;
+    /// what is left at the end was removed from the corpus.
+    reports: HashMap<String, ReportRecord>,
+    skips: HashMap<String, SkipRecord>,
+    /// Report ids in use.
+    ids: HashSet<String>,
+    /// Path → id of every indexed report.
+    id_of: HashMap<String, String>,
+    /// Normalized-text hash → the first path in sorted order with it.
+    seen: HashMap<String, String>,
+    summary: BuildSummary,
+    /// Whether any document was added or deleted.
+    changed: bool,
+}
 
-    let mut start = 0;
-    while start < files.len() {
-        let mut end = start;
-        let mut bytes = 0;
-        while end < files.len()
-            && (end == start || (bytes < BATCH_BYTES && end - start < BATCH_FILES))
-        {
-            bytes += files[end].size;
-            end += 1;
+impl<'a> Pass<'a> {
+    fn new(
+        writer: &'a IndexWriter,
+        fields: &'a Fields,
+        reports: Vec<ReportRecord>,
+        skips: Vec<SkipRecord>,
+    ) -> Self {
+        let ids = reports.iter().map(|r| r.id.clone()).collect();
+        let id_of = reports.iter().map(|r| (r.path.clone(), r.id.clone())).collect();
+        Pass {
+            writer,
+            fields,
+            reports: reports.into_iter().map(|r| (r.path.clone(), r)).collect(),
+            skips: skips.into_iter().map(|s| (s.path.clone(), s)).collect(),
+            ids,
+            id_of,
+            seen: HashMap::new(),
+            summary: BuildSummary::default(),
+            changed: false,
         }
-        let batch = &files[start..end];
-        let results: Vec<Result<Report, SkipReason>> = batch
-            .par_iter()
-            .map(|file| {
-                let r = read::read(file);
-                progress.advance(file.size);
-                r
+    }
+
+    /// What the last commit knew about a path (taken out of the maps).
+    fn known(&mut self, rel: &str) -> Known {
+        if let Some(r) = self.reports.remove(rel) {
+            Known::Report(r)
+        } else if let Some(s) = self.skips.remove(rel) {
+            Known::Skip(s)
+        } else {
+            Known::Nothing
+        }
+    }
+
+    fn run(&mut self, files: &[CorpusFile], progress: &dyn Progress) -> Result<(), BuildError> {
+        // Decide, without reading, which files are unchanged.
+        let knowns: Vec<(Known, Option<String>)> = files
+            .iter()
+            .map(|f| {
+                let k = self.known(&f.rel);
+                (k, overrides_fingerprint(f))
             })
             .collect();
-        for (file, result) in batch.iter().zip(results) {
-            summary.bytes += file.size;
-            let stamp_of = |hash: String| FileStamp { size: file.size, mtime: file.mtime, hash };
-            let report = match result {
-                Ok(r) => r,
-                Err(reason) => {
-                    let rec = SkipRecord {
-                        path: file.rel.clone(),
-                        reason: reason.to_string(),
-                        text_hash: None,
-                        stamp: stamp_of(String::new()),
-                    };
-                    writer.add_document(skip_doc(fields, &rec))?;
-                    summary.skipped.push(rec);
-                    continue;
+        let needs_read: Vec<bool> = files
+            .iter()
+            .zip(&knowns)
+            .map(|(f, (k, ov))| match k {
+                Known::Report(r) => !(same_stamp(&r.stamp, f) && r.overrides == *ov),
+                Known::Skip(s) => !same_stamp(&s.stamp, f),
+                Known::Nothing => true,
+            })
+            .collect();
+        let (n, bytes) = files
+            .iter()
+            .zip(&needs_read)
+            .filter(|(_, r)| **r)
+            .fold((0, 0), |(n, b), (f, _)| (n + 1, b + f.size));
+        progress.start(n, bytes);
+        self.summary.files_read = n;
+        self.summary.bytes = bytes;
+
+        let mut knowns = knowns.into_iter();
+        let mut start = 0;
+        while start < files.len() {
+            let mut end = start;
+            let (mut batch_bytes, mut batch_files) = (0, 0);
+            while end < files.len()
+                && (end == start || (batch_bytes < BATCH_BYTES && batch_files < BATCH_FILES))
+            {
+                if needs_read[end] {
+                    batch_bytes += files[end].size;
+                    batch_files += 1;
                 }
-            };
-            if let Some(first) = seen.get(&report.text_hash) {
-                let rec = SkipRecord {
-                    path: file.rel.clone(),
-                    reason: SkipReason::Duplicate(first.clone()).to_string(),
-                    text_hash: Some(report.text_hash.clone()),
-                    stamp: stamp_of(report.file_hash.clone()),
-                };
-                writer.add_document(skip_doc(fields, &rec))?;
-                summary.skipped.push(rec);
-                continue;
+                end += 1;
             }
-            seen.insert(report.text_hash.clone(), file.rel.clone());
-            summary.warnings.extend(report.warnings.iter().map(|w| format!("{}: {w}", file.rel)));
-            let mut id = report_id(&file.rel);
-            let mut salt = 1;
-            while ids.contains_key(&id) {
-                id = report_id(&format!("{}#{salt}", file.rel));
-                salt += 1;
+            let batch: Vec<(&CorpusFile, Known, Option<String>)> = files[start..end]
+                .iter()
+                .zip(knowns.by_ref().take(end - start))
+                .map(|(f, (k, ov))| (f, k, ov))
+                .collect();
+            // Read what must be read, in parallel.
+            let seen: Vec<(Seen, Option<String>)> = batch
+                .into_par_iter()
+                .map(|(file, known, ov)| {
+                    let s = observe(file, known, &ov, progress);
+                    (s, ov)
+                })
+                .collect();
+            for ((s, ov), file) in seen.into_iter().zip(&files[start..end]) {
+                self.decide(file, s, ov)?;
             }
-            ids.insert(id.clone(), file.rel.clone());
-            let stamp = stamp_of(report.file_hash.clone());
-            match previous.get(&file.rel) {
-                None => summary.added += 1,
-                Some(old) if old.hash == stamp.hash => summary.unchanged += 1,
-                Some(_) => summary.updated += 1,
-            }
-            let prepared = prepare(fields, id, report, stamp);
-            count_missing(&mut summary.missing, &prepared.record.meta);
-            for doc in prepared.docs {
-                writer.add_document(doc)?;
-            }
-            summary.reports += 1;
+            start = end;
         }
-        start = end;
+        Ok(())
     }
-    Ok(summary)
+
+    /// Decides, in path order, what happens to one file.
+    fn decide(&mut self, file: &CorpusFile, s: Seen, ov: Option<String>) -> Result<(), BuildError> {
+        let rel = file.rel.as_str();
+        let was_report = self.id_of.contains_key(rel);
+        let text_hash = match &s {
+            Seen::Skip { record, unchanged } => {
+                if was_report {
+                    self.delete_report(rel);
+                    self.summary.removed += 1;
+                }
+                if !unchanged {
+                    self.write_skip(record);
+                }
+                self.summary.skipped.push(record.clone());
+                return Ok(());
+            }
+            Seen::Unchanged(r) | Seen::Touched(r, _) => r.text_hash.clone(),
+            Seen::Fresh(r, _) => r.text_hash.clone(),
+            Seen::PrevDuplicate(d) => d.text_hash.clone().unwrap_or_default(),
+        };
+
+        if let Some(first) = self.seen.get(&text_hash).cloned() {
+            // A duplicate of an earlier path.
+            if was_report {
+                self.delete_report(rel);
+                self.summary.removed += 1;
+            }
+            let stamp = match &s {
+                Seen::Unchanged(r) => r.stamp.clone(),
+                Seen::Touched(_, st) | Seen::Fresh(_, st) => st.clone(),
+                Seen::PrevDuplicate(d) => d.stamp.clone(),
+                Seen::Skip { .. } => unreachable!("handled above"),
+            };
+            let rec = SkipRecord {
+                path: rel.to_string(),
+                reason: SkipReason::Duplicate(first).to_string(),
+                text_hash: Some(text_hash),
+                stamp,
+            };
+            if !matches!(&s, Seen::PrevDuplicate(d) if *d == rec) {
+                self.write_skip(&rec);
+            }
+            self.summary.skipped.push(rec);
+            return Ok(());
+        }
+        self.seen.insert(text_hash, rel.to_string());
+
+        match s {
+            Seen::Unchanged(r) => {
+                self.summary.unchanged += 1;
+                self.count_report(&r.meta);
+            }
+            Seen::Touched(mut r, stamp) => {
+                // Same content: only the record's stamp is rewritten.
+                self.summary.unchanged += 1;
+                self.count_report(&r.meta);
+                r.stamp = stamp;
+                self.writer.delete_term(Term::from_field_text(self.fields.path, rel));
+                self.writer.add_document(report_doc(self.fields, &r))?;
+                self.changed = true;
+            }
+            Seen::Fresh(report, stamp) => {
+                if was_report {
+                    self.summary.updated += 1;
+                } else {
+                    self.summary.added += 1;
+                }
+                self.index_report(*report, stamp, ov)?;
+            }
+            Seen::PrevDuplicate(_) => {
+                // Its original is gone or changed: it is indexed now.
+                self.summary.files_read += 1;
+                self.summary.bytes += file.size;
+                match read_file(file) {
+                    Seen::Fresh(report, stamp) => {
+                        self.summary.added += 1;
+                        self.index_report(*report, stamp, ov)?;
+                    }
+                    other => return self.decide(file, other, ov),
+                }
+            }
+            Seen::Skip { .. } => unreachable!("handled above"),
+        }
+        Ok(())
+    }
+
+    /// Writes a freshly read report (replacing whatever the path had).
+    fn index_report(
+        &mut self,
+        report: Report,
+        stamp: FileStamp,
+        overrides: Option<String>,
+    ) -> Result<(), BuildError> {
+        let rel = report.rel.clone();
+        let id = match self.id_of.get(&rel) {
+            Some(id) => id.clone(),
+            None => {
+                let mut id = report_id(&rel);
+                let mut salt = 1;
+                while self.ids.contains(&id) {
+                    id = report_id(&format!("{rel}#{salt}"));
+                    salt += 1;
+                }
+                self.ids.insert(id.clone());
+                self.id_of.insert(rel.clone(), id.clone());
+                id
+            }
+        };
+        // Remove the old passages and record (report or skipped) of the path.
+        self.writer.delete_term(Term::from_field_text(self.fields.report, &id));
+        self.writer.delete_term(Term::from_field_text(self.fields.path, &rel));
+        self.summary.warnings.extend(report.warnings.iter().map(|w| format!("{rel}: {w}")));
+        let (record, docs) = prepare(self.fields, id, report, stamp, overrides);
+        self.count_report(&record.meta);
+        for doc in docs {
+            self.writer.add_document(doc)?;
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Deletes a path's report (passages and record).
+    fn delete_report(&mut self, rel: &str) {
+        if let Some(id) = self.id_of.remove(rel) {
+            self.writer.delete_term(Term::from_field_text(self.fields.report, &id));
+            self.ids.remove(&id);
+        }
+        self.writer.delete_term(Term::from_field_text(self.fields.path, rel));
+        self.changed = true;
+    }
+
+    /// Writes the record of a skipped file (replacing the path's record).
+    fn write_skip(&mut self, rec: &SkipRecord) {
+        self.writer.delete_term(Term::from_field_text(self.fields.path, &rec.path));
+        let _ = self.writer.add_document(skip_doc(self.fields, rec));
+        self.changed = true;
+    }
+
+    fn count_report(&mut self, meta: &Metadata) {
+        self.summary.reports += 1;
+        count_missing(&mut self.summary.missing, meta);
+    }
+
+    /// Deletes what was removed from the corpus and returns the summary.
+    fn finish(mut self) -> Result<BuildSummary, BuildError> {
+        let gone: Vec<String> = self.reports.keys().cloned().collect();
+        for rel in gone {
+            self.delete_report(&rel);
+            self.summary.removed += 1;
+        }
+        let gone: Vec<String> = self.skips.keys().cloned().collect();
+        for rel in gone {
+            self.writer.delete_term(Term::from_field_text(self.fields.path, &rel));
+            self.changed = true;
+        }
+        self.summary.committed = self.changed;
+        Ok(self.summary)
+    }
+}
+
+fn same_stamp(stamp: &FileStamp, f: &CorpusFile) -> bool {
+    stamp.size == f.size && stamp.mtime == f.mtime
+}
+
+/// Looks at one file: from its record if unchanged, else by reading it.
+fn observe(
+    file: &CorpusFile,
+    known: Known,
+    overrides: &Option<String>,
+    progress: &dyn Progress,
+) -> Seen {
+    match known {
+        Known::Report(r) if same_stamp(&r.stamp, file) && r.overrides == *overrides => {
+            Seen::Unchanged(r)
+        }
+        Known::Skip(s) if same_stamp(&s.stamp, file) => {
+            if s.text_hash.is_some() {
+                Seen::PrevDuplicate(s)
+            } else {
+                Seen::Skip { record: s, unchanged: true }
+            }
+        }
+        Known::Report(r)
+            if r.overrides == *overrides && !matches!(file.kind, FileKind::Skip(_)) =>
+        {
+            // Maybe only the modification time changed.
+            let seen = match std::fs::read(&file.abs) {
+                Ok(bytes) if blake3::hash(&bytes).to_hex().as_str() == r.stamp.hash => {
+                    let stamp = FileStamp {
+                        size: file.size,
+                        mtime: file.mtime,
+                        hash: r.stamp.hash.clone(),
+                    };
+                    Seen::Touched(r, stamp)
+                }
+                _ => read_file(file),
+            };
+            progress.advance(file.size);
+            seen
+        }
+        _ => {
+            let seen = read_file(file);
+            progress.advance(file.size);
+            seen
+        }
+    }
+}
+
+/// Reads and processes a file.
+fn read_file(file: &CorpusFile) -> Seen {
+    match read::read(file) {
+        Ok(report) => {
+            let stamp =
+                FileStamp { size: file.size, mtime: file.mtime, hash: report.file_hash.clone() };
+            Seen::Fresh(Box::new(report), stamp)
+        }
+        Err(reason) => Seen::Skip {
+            record: SkipRecord {
+                path: file.rel.clone(),
+                reason: reason.to_string(),
+                text_hash: None,
+                stamp: FileStamp { size: file.size, mtime: file.mtime, hash: String::new() },
+            },
+            unchanged: false,
+        },
+    }
 }
 
 fn count_missing(m: &mut MissingCounts, meta: &Metadata) {
@@ -288,13 +599,14 @@ fn count_missing(m: &mut MissingCounts, meta: &Metadata) {
     }
 }
 
-/// The `rnum` value of a report id.
-pub fn report_num(id: &str) -> u64 {
-    u64::from_str_radix(&id[..id.len().min(16)], 16).unwrap_or(0)
-}
-
 /// Normalizes and segments a report's passages and makes its documents.
-fn prepare(fields: &Fields, id: String, report: Report, stamp: FileStamp) -> Prepared {
+fn prepare(
+    fields: &Fields,
+    id: String,
+    report: Report,
+    stamp: FileStamp,
+    overrides: Option<String>,
+) -> (ReportRecord, Vec<TantivyDocument>) {
     let Report { rel, meta, structure, encoding, text_hash, .. } = report;
     let mut docs = Vec::with_capacity(structure.passages.len() + 1);
     let mut chars = 0u64;
@@ -348,7 +660,7 @@ fn prepare(fields: &Fields, id: String, report: Report, stamp: FileStamp) -> Pre
         docs.push(doc);
     }
     let record = ReportRecord {
-        id: id.clone(),
+        id,
         path: rel,
         meta,
         sections: structure.sections,
@@ -358,25 +670,32 @@ fn prepare(fields: &Fields, id: String, report: Report, stamp: FileStamp) -> Pre
         encoding,
         text_hash,
         stamp,
+        overrides,
     };
+    docs.push(report_doc(fields, &record));
+    (record, docs)
+}
+
+/// The document holding a report's record.
+fn report_doc(fields: &Fields, record: &ReportRecord) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.kind, KIND_REPORT);
-    doc.add_text(fields.report, &id);
-    doc.add_text(fields.data, serde_json::to_string(&record).expect("record serializes"));
-    docs.push(doc);
-    Prepared { record, docs }
+    doc.add_text(fields.report, &record.id);
+    doc.add_text(fields.path, &record.path);
+    doc.add_text(fields.data, serde_json::to_string(record).expect("record serializes"));
+    doc
 }
 
 /// The document remembering a skipped file.
 fn skip_doc(fields: &Fields, rec: &SkipRecord) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.kind, KIND_SKIPPED);
-    doc.add_text(fields.report, report_id(&rec.path));
+    doc.add_text(fields.path, &rec.path);
     doc.add_text(fields.data, serde_json::to_string(rec).expect("record serializes"));
     doc
 }
 
-/// Builds an index in a fresh temporary folder (tests, benches).
+/// Builds (or updates) an index without progress display (tests, benches).
 pub fn build_at(corpus: &Path, index: &Path) -> Result<BuildSummary, BuildError> {
     build(
         &BuildOptions { corpus: corpus.to_path_buf(), index: index.to_path_buf(), full: false },

@@ -40,6 +40,9 @@ pub struct ReportRecord {
     pub text_hash: String,
     /// The file as it was when indexed.
     pub stamp: FileStamp,
+    /// Fingerprint of the metadata overrides (sidecar, `metadata.csv`)
+    /// that applied, so that changing one reindexes the report.
+    pub overrides: Option<String>,
 }
 
 /// A corpus file that was not indexed.

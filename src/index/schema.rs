@@ -38,8 +38,12 @@ pub const KIND_SKIPPED: &str = "skipped";
 pub struct Fields {
     /// `passage`, `report` or `skipped`.
     pub kind: Field,
-    /// Report id (all kinds; for `skipped`, the id its path would have).
+    /// Report id (passage and report documents): deleting this term
+    /// removes a report with all its passages.
     pub report: Field,
+    /// Relative path (report and skipped documents only): deleting this
+    /// term removes the record of a path but not its passages.
+    pub path: Field,
     /// A 64-bit number derived from the report id (fast field), to count
     /// distinct reports among hits without loading documents.
     pub rnum: Field,
@@ -75,6 +79,7 @@ impl Fields {
         let fields = Fields {
             kind: b.add_text_field("kind", STRING),
             report: b.add_text_field("report", STRING | STORED | FAST),
+            path: b.add_text_field("path", STRING),
             rnum: b.add_u64_field("rnum", FAST),
             section: b.add_text_field("section", STRING),
             ordinal: b.add_u64_field("ordinal", STORED),

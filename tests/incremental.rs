@@ -1,0 +1,229 @@
+//! Incremental reindexing: after every change the index equals a clean
+//! build of the same corpus; no-op runs change nothing; a killed build
+//! leaves the last commit searchable; two builds at once are refused.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::util::{baogao, json_lines, root, run, Env};
+
+const QUERIES: &[&str] = &["法治", "枫桥经验", "法律顾问", "镇", "2023年", "依法行政 OR 普法"];
+
+/// Everything a user can observe of an index: report records (without
+/// file stamps) and per-report mentions for a few queries.
+fn observe(index: &Path, corpus: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let (_, reports, _) = run(baogao(index, corpus).args(["reports", "--json"]));
+    let mut lines: Vec<String> = reports.lines().map(String::from).collect();
+    lines.sort();
+    out.extend(lines);
+    for q in QUERIES {
+        let (_, groups, _) =
+            run(baogao(index, corpus).args(["count", q, "--by", "report", "--json"]));
+        let mut lines: Vec<String> = groups.lines().map(String::from).collect();
+        lines.sort();
+        out.extend(lines);
+    }
+    out
+}
+
+/// Index `env` incrementally and compare with a clean build in a fresh
+/// folder; returns the incremental summary.
+fn reindex_equals_clean(env: &Env) -> Value {
+    let (code, out, err) = env.run(&["index", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let summary = json_lines(&out).pop().unwrap().1;
+    let clean = env.dir.path().join("clean-index");
+    let _ = std::fs::remove_dir_all(&clean);
+    let (code, clean_out, err) = run(baogao(&clean, &env.corpus()).args(["index", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(observe(&env.index(), &env.corpus()), observe(&clean, &env.corpus()));
+    // the same files are skipped, for the same reasons
+    let skipped = |s: &str| -> Vec<String> {
+        json_lines(s)
+            .into_iter()
+            .filter(|(t, _)| t == "skipped")
+            .map(|(_, d)| d.to_string())
+            .collect()
+    };
+    assert_eq!(skipped(&out), skipped(&clean_out));
+    summary
+}
+
+fn counts(s: &Value) -> [u64; 5] {
+    ["added", "updated", "removed", "unchanged", "skipped"].map(|k| s[k].as_u64().unwrap())
+}
+
+fn report(n: usize, town: &str, extra: &str) -> String {
+    format!(
+        "{town}关于2023年法治政府建设情况的报告\n\n一、主要举措和成效\n\n（一）第{n}项工作。坚持新时代枫桥经验，法律顾问全覆盖。{extra}\n\n二、存在的不足\n\n依法行政能力有待提升。\n"
+    )
+}
+
+#[test]
+fn add_change_remove_rename_converge_to_a_clean_build() {
+    let env = Env::new();
+    env.write("a.txt", report(1, "有庆镇", ""));
+    env.write("b/b.txt", report(2, "濮院镇", ""));
+    env.write("c.txt", report(3, "巴阳镇", ""));
+    assert_eq!(counts(&reindex_equals_clean(&env)), [3, 0, 0, 0, 0]);
+
+    // no-op: nothing read, nothing committed
+    assert_eq!(counts(&reindex_equals_clean(&env)), [0, 0, 0, 3, 0]);
+
+    // add one, change one
+    env.write("d.txt", report(4, "燕山乡", "普法宣传。"));
+    std::thread::sleep(Duration::from_millis(20));
+    env.write("a.txt", report(1, "有庆镇", "新增的一句话。"));
+    assert_eq!(counts(&reindex_equals_clean(&env)), [1, 1, 0, 2, 0]);
+
+    // remove one
+    std::fs::remove_file(env.corpus().join("c.txt")).unwrap();
+    assert_eq!(counts(&reindex_equals_clean(&env)), [0, 0, 1, 3, 0]);
+
+    // rename: a removal and an addition
+    std::fs::rename(env.corpus().join("d.txt"), env.corpus().join("b/e.txt")).unwrap();
+    assert_eq!(counts(&reindex_equals_clean(&env)), [1, 0, 1, 2, 0]);
+
+    // touch without changing the content: unchanged, and no warning later
+    let bytes = std::fs::read(env.corpus().join("a.txt")).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(env.corpus().join("a.txt"), bytes).unwrap();
+    assert_eq!(counts(&reindex_equals_clean(&env)), [0, 0, 0, 3, 0]);
+    let (_, _, err) = env.run(&["search", "枫桥经验"]);
+    assert!(!err.contains("changed since"), "{err}");
+}
+
+#[test]
+fn ids_are_stable_across_reindexes() {
+    let env = Env::new();
+    env.write("a.txt", report(1, "有庆镇", ""));
+    env.write("b.txt", report(2, "濮院镇", ""));
+    env.run(&["index"]);
+    let ids = |env: &Env| -> Vec<(String, String)> {
+        let (_, out, _) = env.run(&["reports", "--json"]);
+        let mut v: Vec<_> = json_lines(&out)
+            .into_iter()
+            .map(|(_, d)| (d["path"].as_str().unwrap().into(), d["id"].as_str().unwrap().into()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = ids(&env);
+    env.write("0.txt", report(0, "燕山乡", ""));
+    env.write("a.txt", report(1, "有庆镇", "改动。"));
+    env.run(&["index"]);
+    let after = ids(&env);
+    for (path, id) in &before {
+        assert!(after.contains(&(path.clone(), id.clone())), "{path} kept its id");
+    }
+    env.run(&["index", "--full"]);
+    assert_eq!(ids(&env), after, "--full keeps ids too");
+}
+
+#[test]
+fn duplicates_converge() {
+    let env = Env::new();
+    env.write("m.txt", report(1, "有庆镇", ""));
+    env.write("z.txt", report(1, "有庆镇", "")); // duplicate of m.txt
+    assert_eq!(counts(&reindex_equals_clean(&env)), [1, 0, 0, 0, 1]);
+    // a twin that sorts first takes the place of m.txt
+    env.write("a.txt", report(1, "有庆镇", ""));
+    assert_eq!(counts(&reindex_equals_clean(&env)), [1, 0, 1, 0, 2]);
+    // remove the original: the next twin is indexed again
+    std::fs::remove_file(env.corpus().join("a.txt")).unwrap();
+    assert_eq!(counts(&reindex_equals_clean(&env)), [1, 0, 1, 0, 1]);
+    // change the indexed one: the duplicate becomes the original
+    env.write("m.txt", report(9, "有庆镇", "完全不同。"));
+    assert_eq!(counts(&reindex_equals_clean(&env)), [1, 1, 0, 0, 0]);
+}
+
+#[test]
+fn skipped_files_are_remembered_and_revisited() {
+    let env = Env::new();
+    env.write("a.txt", report(1, "有庆镇", ""));
+    env.write("empty.txt", "");
+    assert_eq!(counts(&reindex_equals_clean(&env)), [1, 0, 0, 0, 1]);
+    assert_eq!(counts(&reindex_equals_clean(&env)), [0, 0, 0, 1, 1]);
+    env.write("empty.txt", report(5, "濮院镇", ""));
+    assert_eq!(counts(&reindex_equals_clean(&env)), [1, 0, 0, 1, 0]);
+    env.write("a.txt", "");
+    assert_eq!(counts(&reindex_equals_clean(&env)), [0, 0, 1, 1, 1]);
+}
+
+#[test]
+fn second_build_is_refused_while_one_runs() {
+    let env = Env::new();
+    env.write("a.txt", report(1, "有庆镇", ""));
+    assert_eq!(env.run(&["index"]).0, 0);
+    let _lock = baogao::index::store::BuildLock::acquire(&env.index()).unwrap();
+    let (code, _, err) = env.run(&["index"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("locked"), "{err}");
+    // searching is not affected by the lock
+    assert_eq!(env.run(&["search", "枫桥经验"]).0, 0);
+}
+
+/// A build killed with SIGKILL at some point leaves the last commit
+/// searchable; the next run converges to a clean build.
+#[test]
+fn killed_build_leaves_the_last_commit() {
+    let env = Env::new();
+    let status = Command::new("python3")
+        .arg(root().join("tools/gen-corpus"))
+        .args(["--reports", "150", "--seed", "5", "--out"])
+        .arg(env.corpus())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(env.run(&["index"]).0, 0);
+    let before = observe(&env.index(), &env.corpus());
+
+    // Change every report, then kill the rebuild at several moments.
+    for (i, entry) in walk(&env.corpus()).iter().enumerate() {
+        if i % 2 == 0 {
+            let mut text = std::fs::read_to_string(entry).unwrap_or_default();
+            text.push_str("\n新增段落：坚持和发展新时代枫桥经验。\n");
+            std::fs::write(entry, text).unwrap();
+        }
+    }
+    let after = observe_clean(&env);
+    assert_ne!(before, after);
+    for delay in [100u64, 600, 1500] {
+        let mut child = env.cmd().args(["index", "--full"]).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        // The last commit is intact and searchable: a --full build commits
+        // once, at the end, so the index is either the old one or (if the
+        // kill came after the commit) the new one, never a mix.
+        assert_eq!(env.run(&["search", "法治"]).0, 0, "kill at {delay} ms");
+        let now = observe(&env.index(), &env.corpus());
+        assert!(now == before || now == after, "kill at {delay} ms left a mixed index");
+    }
+    reindex_equals_clean(&env);
+}
+
+fn observe_clean(env: &Env) -> Vec<String> {
+    let clean = env.dir.path().join("clean-index");
+    let _ = std::fs::remove_dir_all(&clean);
+    run(baogao(&clean, &env.corpus()).args(["index"]));
+    observe(&clean, &env.corpus())
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|e| e == "txt") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
