@@ -165,7 +165,7 @@ fn overrides_fingerprint(file: &CorpusFile) -> Option<String> {
 /// What the index knew about a path before this run.
 enum Known {
     Nothing,
-    Report(ReportRecord),
+    Report(Box<ReportRecord>),
     Skip(SkipRecord),
 }
 
@@ -283,7 +283,7 @@ impl<'a> Pass<'a> {
     /// What the last commit knew about a path (taken out of the maps).
     fn known(&mut self, rel: &str) -> Known {
         if let Some(r) = self.reports.remove(rel) {
-            Known::Report(r)
+            Known::Report(Box::new(r))
         } else if let Some(s) = self.skips.remove(rel) {
             Known::Skip(s)
         } else {
@@ -526,7 +526,7 @@ fn observe(
 ) -> Seen {
     match known {
         Known::Report(r) if same_stamp(&r.stamp, file) && r.overrides == *overrides => {
-            Seen::Unchanged(r)
+            Seen::Unchanged(*r)
         }
         Known::Skip(s) if same_stamp(&s.stamp, file) => {
             if s.text_hash.is_some() {
@@ -546,7 +546,7 @@ fn observe(
                         mtime: file.mtime,
                         hash: r.stamp.hash.clone(),
                     };
-                    Seen::Touched(r, stamp)
+                    Seen::Touched(*r, stamp)
                 }
                 _ => read_file(file),
             };
