@@ -162,6 +162,34 @@ fn overrides_fingerprint(file: &CorpusFile) -> Option<String> {
     any.then(|| hasher.finalize().to_hex()[..16].to_string())
 }
 
+/// A report read, with its passages normalized and segmented: the
+/// expensive work, done in the parallel phase; only the documents (which
+/// need the report id) are assembled in the sequential one.
+struct Prepared {
+    report: Report,
+    /// Per passage (same order): normalized text and jieba word byte
+    /// ranges, or `None` for a passage that normalizes to nothing.
+    passages: Vec<Option<(String, Vec<(usize, usize)>)>>,
+}
+
+impl Prepared {
+    fn new(report: Report) -> Prepared {
+        let passages = report
+            .structure
+            .passages
+            .iter()
+            .map(|p| {
+                let norm = Normalized::new(&p.text).text;
+                (!norm.is_empty()).then(|| {
+                    let words = segment::words_with_byte_offsets(&norm);
+                    (norm, words)
+                })
+            })
+            .collect();
+        Prepared { report, passages }
+    }
+}
+
 /// What the index knew about a path before this run.
 enum Known {
     Nothing,
@@ -176,8 +204,8 @@ enum Seen {
     Unchanged(ReportRecord),
     /// Only the modification time changed: same bytes, same overrides.
     Touched(ReportRecord, FileStamp),
-    /// Read and processed.
-    Fresh(Box<Report>, FileStamp),
+    /// Read and processed (normalized and segmented, in parallel).
+    Fresh(Box<Prepared>, FileStamp),
     /// Not a report (empty, binary, unsupported…); `unchanged` when the
     /// index already has exactly this record.
     Skip { record: SkipRecord, unchanged: bool },
@@ -370,7 +398,7 @@ impl<'a> Pass<'a> {
                 return Ok(());
             }
             Seen::Unchanged(r) | Seen::Touched(r, _) => r.text_hash.clone(),
-            Seen::Fresh(r, _) => r.text_hash.clone(),
+            Seen::Fresh(r, _) => r.report.text_hash.clone(),
             Seen::PrevDuplicate(d) => d.text_hash.clone().unwrap_or_default(),
         };
 
@@ -414,22 +442,22 @@ impl<'a> Pass<'a> {
                 self.writer.add_document(report_doc(self.fields, &r))?;
                 self.changed = true;
             }
-            Seen::Fresh(report, stamp) => {
+            Seen::Fresh(prepared, stamp) => {
                 if was_report {
                     self.summary.updated += 1;
                 } else {
                     self.summary.added += 1;
                 }
-                self.index_report(*report, stamp, ov)?;
+                self.index_report(*prepared, stamp, ov)?;
             }
             Seen::PrevDuplicate(_) => {
                 // Its original is gone or changed: it is indexed now.
                 self.summary.files_read += 1;
                 self.summary.bytes += file.size;
                 match read_file(file) {
-                    Seen::Fresh(report, stamp) => {
+                    Seen::Fresh(prepared, stamp) => {
                         self.summary.added += 1;
-                        self.index_report(*report, stamp, ov)?;
+                        self.index_report(*prepared, stamp, ov)?;
                     }
                     other => return self.decide(file, other, ov),
                 }
@@ -442,11 +470,11 @@ impl<'a> Pass<'a> {
     /// Writes a freshly read report (replacing whatever the path had).
     fn index_report(
         &mut self,
-        report: Report,
+        prepared: Prepared,
         stamp: FileStamp,
         overrides: Option<String>,
     ) -> Result<(), BuildError> {
-        let rel = report.rel.clone();
+        let rel = prepared.report.rel.clone();
         let id = match self.id_of.get(&rel) {
             Some(id) => id.clone(),
             None => {
@@ -464,8 +492,8 @@ impl<'a> Pass<'a> {
         // Remove the old passages and record (report or skipped) of the path.
         self.writer.delete_term(Term::from_field_text(self.fields.report, &id));
         self.writer.delete_term(Term::from_field_text(self.fields.path, &rel));
-        self.summary.warnings.extend(report.warnings.iter().map(|w| format!("{rel}: {w}")));
-        let (record, docs) = prepare(self.fields, id, report, stamp, overrides);
+        self.summary.warnings.extend(prepared.report.warnings.iter().map(|w| format!("{rel}: {w}")));
+        let (record, docs) = documents(self.fields, id, prepared, stamp, overrides);
         self.count_report(&record.meta);
         for doc in docs {
             self.writer.add_document(doc)?;
@@ -567,7 +595,7 @@ fn read_file(file: &CorpusFile) -> Seen {
         Ok(report) => {
             let stamp =
                 FileStamp { size: file.size, mtime: file.mtime, hash: report.file_hash.clone() };
-            Seen::Fresh(Box::new(report), stamp)
+            Seen::Fresh(Box::new(Prepared::new(report)), stamp)
         }
         Err(reason) => Seen::Skip {
             record: SkipRecord {
@@ -599,25 +627,23 @@ fn count_missing(m: &mut MissingCounts, meta: &Metadata) {
     }
 }
 
-/// Normalizes and segments a report's passages and makes its documents.
-fn prepare(
+/// Makes a prepared report's documents: one per passage, then the record.
+fn documents(
     fields: &Fields,
     id: String,
-    report: Report,
+    prepared: Prepared,
     stamp: FileStamp,
     overrides: Option<String>,
 ) -> (ReportRecord, Vec<TantivyDocument>) {
+    let Prepared { report, passages } = prepared;
     let Report { rel, meta, structure, encoding, text_hash, .. } = report;
     let mut docs = Vec::with_capacity(structure.passages.len() + 1);
     let mut chars = 0u64;
     let mut ordinal = 0u64;
     let rnum = report_num(&id);
     let mut section_chars = vec![0u64; structure.sections.len()];
-    for passage in &structure.passages {
-        let norm = Normalized::new(&passage.text).text;
-        if norm.is_empty() {
-            continue;
-        }
+    for (passage, prepared) in structure.passages.iter().zip(passages) {
+        let Some((norm, words)) = prepared else { continue };
         ordinal += 1;
         let n = norm.chars().count() as u64;
         chars += n;
@@ -636,13 +662,10 @@ fn prepare(
         doc.add_u64(fields.ordinal, ordinal);
         doc.add_u64(fields.sec, passage.section as u64);
         doc.add_text(fields.text, &passage.text);
-        doc.add_text(
-            fields.hpath,
-            serde_json::to_string(&passage.path).expect("strings serialize"),
-        );
+        doc.add_text(fields.hpath, serde_json::to_string(&passage.path).expect("strings serialize"));
         doc.add_text(fields.uni, &norm);
         doc.add_text(fields.bi, &norm);
-        let tokens = segment::words_with_byte_offsets(&norm)
+        let tokens = words
             .into_iter()
             .enumerate()
             .map(|(position, (from, to))| Token {
@@ -653,10 +676,7 @@ fn prepare(
                 position_length: 1,
             })
             .collect();
-        doc.add_pre_tokenized_text(
-            fields.words,
-            PreTokenizedString { text: String::new(), tokens },
-        );
+        doc.add_pre_tokenized_text(fields.words, PreTokenizedString { text: String::new(), tokens });
         docs.push(doc);
     }
     let record = ReportRecord {
