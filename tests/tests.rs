@@ -5,5 +5,6 @@ mod util;
 
 mod cli;
 mod encodings;
+mod formats;
 mod metadata;
 mod oracle;

@@ -2,9 +2,11 @@
 //! sections and passages.
 
 pub mod decode;
+pub mod docx;
 pub mod html;
 pub mod locality;
 pub mod metadata;
+pub mod overrides;
 pub mod read;
 pub mod report;
 pub mod sidecar;

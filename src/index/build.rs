@@ -21,6 +21,7 @@ use tantivy::IndexWriter;
 use super::records::{FileStamp, ReportRecord, SkipRecord};
 use super::schema::{Fields, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED};
 use super::store::{self, BuildLock, Payload, Probe};
+use crate::corpus::overrides::MetadataTable;
 use crate::corpus::read::{self, Report};
 use crate::corpus::walk::{self, CorpusFile};
 use crate::corpus::{Metadata, SkipReason};
@@ -163,7 +164,9 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
 
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
     writer.delete_all_documents()?;
-    let mut summary = write_all(&writer, &fields, &files, &previous, progress)?;
+    let (table, table_warnings) = MetadataTable::load(&corpus_abs);
+    let mut summary = write_all(&writer, &fields, &files, &table, &previous, progress)?;
+    summary.warnings.splice(0..0, table_warnings);
     progress.committing();
     let payload = Payload {
         format: super::schema::FORMAT,
@@ -185,6 +188,7 @@ fn write_all(
     writer: &IndexWriter,
     fields: &Fields,
     files: &[CorpusFile],
+    table: &MetadataTable,
     previous: &HashMap<String, FileStamp>,
     progress: &dyn Progress,
 ) -> Result<BuildSummary, BuildError> {
@@ -210,7 +214,7 @@ fn write_all(
         let results: Vec<Result<Report, SkipReason>> = batch
             .par_iter()
             .map(|file| {
-                let r = read::read(file);
+                let r = read::read(file, table);
                 progress.advance(file.size);
                 r
             })
