@@ -227,3 +227,29 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn changing_an_override_reindexes_the_report() {
+    let env = Env::new();
+    env.write("a.txt", report(1, "", ""));
+    env.write("b.txt", report(2, "", "不同。"));
+    assert_eq!(counts(&reindex_equals_clean(&env)), [2, 0, 0, 0, 0]);
+    let township = |env: &Env, path: &str| -> Value {
+        let (_, out, _) = env.run(&["reports", "--json"]);
+        json_lines(&out).into_iter().find(|(_, d)| d["path"] == path).unwrap().1["township"].clone()
+    };
+    // a sidecar appears
+    env.write("a.meta.toml", "township = \"有庆镇\"\ncounty = \"渠县\"\nprovince = \"四川省\"\n");
+    assert_eq!(counts(&reindex_equals_clean(&env)), [0, 1, 0, 1, 0]);
+    assert_eq!(township(&env, "a.txt"), "有庆镇");
+    // metadata.csv appears, then changes
+    env.write("metadata.csv", "path,township\nb.txt,濮院镇\n");
+    assert_eq!(counts(&reindex_equals_clean(&env)), [0, 1, 0, 1, 0]);
+    assert_eq!(township(&env, "b.txt"), "濮院镇");
+    env.write("metadata.csv", "path,township\nb.txt,巴阳镇\n");
+    assert_eq!(counts(&reindex_equals_clean(&env)), [0, 1, 0, 1, 0]);
+    assert_eq!(township(&env, "b.txt"), "巴阳镇");
+    // the sidecar goes away
+    std::fs::remove_file(env.corpus().join("a.meta.toml")).unwrap();
+    assert_eq!(counts(&reindex_equals_clean(&env)), [0, 1, 0, 1, 0]);
+}

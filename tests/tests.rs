@@ -5,6 +5,7 @@ mod util;
 
 mod cli;
 mod encodings;
+mod formats;
 mod incremental;
 mod metadata;
 mod oracle;

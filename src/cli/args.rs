@@ -49,6 +49,19 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build the index from the corpus folder.
+    ///
+    /// Reports are .txt (UTF-8, UTF-16, GB18030/GBK), .html/.htm and Word
+    /// .docx files anywhere under the corpus folder; .doc, .wps and .pdf
+    /// files are listed as skipped with what to convert them to.
+    ///
+    /// Extracted metadata can be corrected per report by a sidecar
+    /// NAME.meta.toml next to it, or for many reports at once by a table
+    /// metadata.csv at the corpus root: a `path` column (relative to the
+    /// corpus) plus any of title, province, city, county, township, level,
+    /// issuer, year, published. In the table an empty cell keeps the
+    /// extracted value and `-` (or `null`) clears it. A sidecar wins over
+    /// the table. Problems in either file are printed as warnings with the
+    /// file and line; they never stop the build.
     Index(IndexArgs),
     /// Search: ranked passages with highlighted matches.
     Search(SearchArgs),

@@ -213,9 +213,11 @@ impl Ctx {
                     )?;
                 }
             }
-            for w in &summary.warnings {
-                eprintln!("baogao: warning: {w}");
-            }
+        }
+        // Diagnostics go to stderr in both modes: `--json` only changes
+        // stdout.
+        for w in &summary.warnings {
+            eprintln!("baogao: warning: {w}");
         }
         Ok(Exit::Success)
     }

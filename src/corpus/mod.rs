@@ -1,10 +1,18 @@
-//! Reading reports: corpus file → decoded text → [`Report`] with metadata,
-//! sections and passages.
+//! Reading reports: corpus file → decoded text → [`Report`](read::Report)
+//! with metadata, sections and passages.
+//!
+//! [`walk`] lists the corpus files; [`read`] turns one into a report:
+//! [`decode`] (text), [`html`] or [`docx`] (other formats), [`structure`],
+//! [`metadata`] + [`locality`], then the overrides of [`overrides`]
+//! (`metadata.csv`) and [`sidecar`] (`NAME.meta.toml`). [`skip`] names
+//! why a file is not read.
 
 pub mod decode;
+pub mod docx;
 pub mod html;
 pub mod locality;
 pub mod metadata;
+pub mod overrides;
 pub mod read;
 pub mod report;
 pub mod sidecar;

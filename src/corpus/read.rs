@@ -1,11 +1,15 @@
-//! One corpus file to one [`Report`]: decode, extract the HTML article,
-//! split into sections and passages, read the metadata, apply the sidecar.
+//! One corpus file to one [`Report`]: decode (or unzip a `.docx`), extract
+//! the HTML article, split into sections and passages, read the metadata,
+//! then apply the overrides: the corpus's `metadata.csv` row
+//! ([`overrides`]), then the report's own sidecars ([`sidecar`]).
 //!
 //! This is the per-file half of indexing; it runs in parallel (rayon) and
-//! never touches the index.
+//! never touches the index. The [`MetadataTable`] is loaded once per build
+//! by the caller and shared by all threads.
 
+use crate::corpus::overrides::{self, MetadataTable};
 use crate::corpus::walk::{CorpusFile, FileKind};
-use crate::corpus::{decode, html, metadata, sidecar, structure};
+use crate::corpus::{decode, docx, html, metadata, sidecar, structure};
 use crate::corpus::{Metadata, SkipReason, Structure};
 use crate::text::normalize;
 
@@ -18,58 +22,114 @@ pub struct Report {
     pub meta: Metadata,
     /// Sections and passages.
     pub structure: Structure,
-    /// Encoding the bytes were decoded from (`utf-8`, `gb18030`, `html`, …).
+    /// Encoding the bytes were decoded from (`utf-8`, `gb18030`,
+    /// `html/utf-8`, …; `docx` for Word documents).
     pub encoding: String,
     /// blake3 (hex) of the file's bytes.
     pub file_hash: String,
     /// blake3 (hex) of the normalized text: equal for duplicates.
     pub text_hash: String,
-    /// Problems with the sidecar `.meta.toml`, if any (the valid keys were
-    /// applied anyway).
+    /// Problems with the overrides (the `metadata.csv` row or a sidecar
+    /// `.meta.toml`), each starting with the file name and line
+    /// (`metadata.csv: line 4: bad year …`); the valid values were applied
+    /// anyway.
     pub warnings: Vec<String>,
+    /// A fingerprint of the overrides that apply to this report (its
+    /// `metadata.csv` row and its sidecar files), `None` when it has none:
+    /// a change in it means the report must be reindexed even though its
+    /// own bytes did not change.
+    pub overrides: Option<String>,
 }
 
-/// Reads one corpus file. Errors are reasons to skip the file, never
-/// panics: one bad file never stops a batch.
-pub fn read(file: &CorpusFile) -> Result<Report, SkipReason> {
+/// Reads one corpus file, applying the overrides of `table` and of the
+/// file's sidecars. Errors are reasons to skip the file, never panics: one
+/// bad file never stops a batch.
+pub fn read(file: &CorpusFile, table: &MetadataTable) -> Result<Report, SkipReason> {
     if let FileKind::Skip(reason) = &file.kind {
         return Err(reason.clone());
     }
     let bytes = std::fs::read(&file.abs).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
     let file_hash = blake3::hash(&bytes).to_hex().to_string();
-    let decoded = decode::decode(&bytes)?;
-    drop(bytes);
     let mut hints = metadata::Hints::default();
-    let mut encoding = decoded.encoding.to_string();
-    let text = if file.kind == FileKind::Html {
-        let page = html::extract(&decoded.text);
-        hints.title = page.title;
-        hints.published = page.published;
-        hints.source = page.source;
-        encoding = format!("html/{encoding}");
-        page.text
-    } else {
-        decoded.text
+    let (text, encoding) = match file.kind {
+        FileKind::Docx => {
+            if bytes.is_empty() {
+                return Err(SkipReason::Empty);
+            }
+            (docx::extract(&bytes)?, "docx".to_string())
+        }
+        FileKind::Html => {
+            let decoded = decode::decode(&bytes)?;
+            let page = html::extract(&decoded.text);
+            hints.title = page.title;
+            hints.published = page.published;
+            hints.source = page.source;
+            (page.text, format!("html/{}", decoded.encoding))
+        }
+        _ => {
+            let decoded = decode::decode(&bytes)?;
+            (decoded.text, decoded.encoding.to_string())
+        }
     };
+    drop(bytes);
     let normalized = normalize(&text);
     if normalized.is_empty() {
-        return Err(if file.kind == FileKind::Html {
-            SkipReason::NoText
-        } else {
+        // A page or a document without text is not an empty *file*.
+        return Err(if file.kind == FileKind::Text {
             SkipReason::Empty
+        } else {
+            SkipReason::NoText
         });
     }
     let text_hash = blake3::hash(normalized.as_bytes()).to_hex().to_string();
     let structure = structure::parse(&text);
     let mut meta = metadata::extract(&text, &file.rel, &hints);
-    let mut warnings = Vec::new();
+    // Overrides, least specific first: the corpus table, then the sidecars.
+    let mut warnings = table.apply(&file.rel, &mut meta);
     for candidate in sidecar::sidecar_candidates(&file.abs) {
-        if let Ok(toml_text) = std::fs::read_to_string(&candidate) {
-            let name = candidate.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-            for err in sidecar::apply_overrides(&mut meta, &toml_text) {
-                warnings.push(format!("{name}: {err}"));
+        let name = candidate.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        match std::fs::read_to_string(&candidate) {
+            Ok(toml_text) => {
+                for err in sidecar::apply_overrides(&mut meta, &toml_text) {
+                    warnings.push(format!("{name}: {err}"));
+                }
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => warnings.push(format!("{name}: cannot read, ignored: {e}")),
         }
     }
-    Ok(Report { rel: file.rel.clone(), meta, structure, encoding, file_hash, text_hash, warnings })
+    let overrides = overrides_fingerprint(file, table);
+    Ok(Report {
+        rel: file.rel.clone(),
+        meta,
+        structure,
+        encoding,
+        file_hash,
+        text_hash,
+        warnings,
+        overrides,
+    })
+}
+
+/// The fingerprint of the overrides that apply to a file (its
+/// `metadata.csv` row and its sidecars), without reading the file: the
+/// incremental indexer compares it with the one recorded.
+pub fn overrides_fingerprint(file: &CorpusFile, table: &MetadataTable) -> Option<String> {
+    combine_fingerprints(table.fingerprint(&file.rel), sidecar::sidecar_fingerprint(&file.abs))
+}
+
+/// One fingerprint for both kinds of override, `None` if neither applies.
+/// Tagged, so that the same bytes moving from one kind to the other still
+/// count as a change.
+fn combine_fingerprints(csv: Option<String>, sidecars: Option<String>) -> Option<String> {
+    if csv.is_none() && sidecars.is_none() {
+        return None;
+    }
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(overrides::FILE_NAME.as_bytes());
+    hasher.update(b"=");
+    hasher.update(csv.unwrap_or_default().as_bytes());
+    hasher.update(b"\nsidecars=");
+    hasher.update(sidecars.unwrap_or_default().as_bytes());
+    Some(hasher.finalize().to_hex().to_string())
 }

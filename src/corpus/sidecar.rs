@@ -23,6 +23,11 @@
 //! sidecar exists precisely for what the gazetteer and the rules get wrong.
 //! Unknown keys and bad values are reported with their line number and
 //! otherwise ignored, so one typo never discards the rest of the file.
+//!
+//! Values are checked by [`set_field`], which the corpus-wide table
+//! `metadata.csv` ([`super::overrides`]) shares. A sidecar is applied after
+//! that table: the file next to the report is the more specific one.
+//! [`sidecar_fingerprint`] lets the indexer notice that a sidecar changed.
 
 use std::path::{Path, PathBuf};
 
@@ -67,13 +72,62 @@ pub fn apply_overrides(meta: &mut Metadata, toml_text: &str) -> Vec<String> {
     errors
 }
 
-/// Applies one key; `Err` with a message for an unknown key or bad value.
+/// Applies one TOML key; `Err` with a message for an unknown key or bad
+/// value. The TOML value is mapped to a [`FieldValue`] (an empty string
+/// meaning null, a TOML date allowed for `published`) and then checked by
+/// [`set_field`], the same check `metadata.csv` uses.
 fn apply_one(meta: &mut Metadata, key: &str, value: &toml::Value) -> Result<(), String> {
+    if !KEYS.contains(&key) {
+        return Err(format!("unknown key {key:?} (known: {})", KEYS.join(", ")));
+    }
+    let value = match value {
+        toml::Value::String(s) if s.trim().is_empty() => FieldValue::Null,
+        toml::Value::String(s) => FieldValue::Text(s),
+        toml::Value::Integer(i) => FieldValue::Integer(*i),
+        toml::Value::Datetime(d) if key == "published" && d.date.is_some() && d.time.is_none() => {
+            return set_field(meta, key, FieldValue::Text(&d.to_string()));
+        }
+        other => return Err(type_error(key, other.type_str())),
+    };
+    set_field(meta, key, value)
+}
+
+/// A value given for one metadata field by an override file (a sidecar or
+/// `metadata.csv`), before it is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldValue<'a> {
+    /// Force the field to null.
+    Null,
+    /// A string, as written (it is trimmed here).
+    Text(&'a str),
+    /// An integer (TOML); only `year` takes one.
+    Integer(i64),
+}
+
+/// Sets one field of `meta` from an override, checking the value: the one
+/// place where both override files' values are validated.
+///
+/// - `title`, `province`, `city`, `county`, `township`, `issuer`: any
+///   non-empty text, taken as written (trimmed).
+/// - `level`: `national`, `province`, `city`, `county`, `township` or a
+///   Chinese alias ([`Level::parse`]: 乡镇, 县, …).
+/// - `year`: an integer in 1900..=2100, as a number or as text.
+/// - `published`: a `YYYY-MM-DD` date that exists (stored zero-padded).
+///
+/// On `Err` (unknown key, bad value; the message names the key and the
+/// value), `meta` is left unchanged.
+pub fn set_field(meta: &mut Metadata, key: &str, value: FieldValue<'_>) -> Result<(), String> {
+    // Whitespace-only text is null too: there is no useful blank title.
+    let value = match value {
+        FieldValue::Text(s) if s.trim().is_empty() => FieldValue::Null,
+        FieldValue::Text(s) => FieldValue::Text(s.trim()),
+        v => v,
+    };
     let text = || -> Result<Option<String>, String> {
         match value {
-            toml::Value::String(s) if s.trim().is_empty() => Ok(None),
-            toml::Value::String(s) => Ok(Some(s.trim().to_string())),
-            other => Err(format!("{key} must be a string, not {}", other.type_str())),
+            FieldValue::Null => Ok(None),
+            FieldValue::Text(s) => Ok(Some(s.to_string())),
+            FieldValue::Integer(_) => Err(type_error(key, "integer")),
         }
     };
     match key {
@@ -95,12 +149,11 @@ fn apply_one(meta: &mut Metadata, key: &str, value: &toml::Value) -> Result<(), 
         }
         "year" => {
             let year = match value {
-                toml::Value::Integer(y) => Some(*y),
-                toml::Value::String(s) if s.trim().is_empty() => None,
-                toml::Value::String(s) => {
-                    Some(s.trim().parse::<i64>().map_err(|_| format!("bad year {s:?}"))?)
-                }
-                other => return Err(format!("year must be an integer, not {}", other.type_str())),
+                FieldValue::Null => None,
+                FieldValue::Integer(y) => Some(y),
+                FieldValue::Text(s) => Some(
+                    s.parse::<i64>().map_err(|_| format!("bad year {s:?}: expected a number"))?,
+                ),
             };
             meta.year = match year {
                 None => None,
@@ -109,23 +162,27 @@ fn apply_one(meta: &mut Metadata, key: &str, value: &toml::Value) -> Result<(), 
             };
         }
         "published" => {
-            let raw = match value {
-                toml::Value::Datetime(d) if d.date.is_some() && d.time.is_none() => d.to_string(),
-                toml::Value::String(s) => s.trim().to_string(),
-                other => return Err(format!("published must be a date, not {}", other.type_str())),
-            };
             meta.published =
-                if raw.is_empty() {
-                    None
-                } else {
-                    Some(parse_ymd(&raw).ok_or_else(|| {
+                match value {
+                    FieldValue::Null => None,
+                    FieldValue::Text(raw) => Some(parse_ymd(raw).ok_or_else(|| {
                         format!("bad published date {raw:?}: expected YYYY-MM-DD")
-                    })?)
+                    })?),
+                    FieldValue::Integer(_) => return Err(type_error(key, "integer")),
                 };
         }
         _ => return Err(format!("unknown key {key:?} (known: {})", KEYS.join(", "))),
     }
     Ok(())
+}
+
+/// `city must be a string, not integer`.
+fn type_error(key: &str, type_name: &str) -> String {
+    match key {
+        "year" => format!("year must be an integer, not {type_name}"),
+        "published" => format!("published must be a date, not {type_name}"),
+        _ => format!("{key} must be a string, not {type_name}"),
+    }
 }
 
 /// Checks a `YYYY-MM-DD` date and returns it zero-padded.
@@ -188,6 +245,32 @@ pub fn sidecar_candidates(report: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// A fingerprint (blake3 hex) of the sidecar files that exist for the
+/// report at `report` — their names and bytes, in [`sidecar_candidates`]
+/// order — or `None` when there is none. Any edit, addition, removal or
+/// rename of a sidecar changes it; the incremental indexer stores it to
+/// reindex a report whose own bytes did not change. A sidecar that exists
+/// but cannot be read counts with its error, so that it is noticed when it
+/// becomes readable.
+pub fn sidecar_fingerprint(report: &Path) -> Option<String> {
+    let mut hasher = blake3::Hasher::new();
+    let mut any = false;
+    for candidate in sidecar_candidates(report) {
+        let bytes = match std::fs::read(&candidate) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => format!("\u{0}error: {e}").into_bytes(),
+        };
+        any = true;
+        let name = candidate.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        hasher.update(&(name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    any.then(|| hasher.finalize().to_hex().to_string())
 }
 
 #[cfg(test)]
@@ -261,6 +344,39 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert!(errs[0].starts_with("line 2: invalid TOML"), "{errs:?}");
         assert_eq!(m, meta());
+    }
+
+    #[test]
+    fn fingerprint_of_existing_sidecars() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("报告.txt");
+        std::fs::write(&report, "x").unwrap();
+        assert_eq!(sidecar_fingerprint(&report), None);
+        std::fs::write(dir.path().join("报告.meta.toml"), "year = 2020\n").unwrap();
+        let one = sidecar_fingerprint(&report).unwrap();
+        std::fs::write(dir.path().join("报告.meta.toml"), "year = 2021\n").unwrap();
+        let edited = sidecar_fingerprint(&report).unwrap();
+        assert_ne!(one, edited);
+        // The same bytes under the other name are a different override set.
+        std::fs::rename(dir.path().join("报告.meta.toml"), dir.path().join("报告.txt.meta.toml"))
+            .unwrap();
+        assert_ne!(sidecar_fingerprint(&report).unwrap(), edited);
+    }
+
+    #[test]
+    fn set_field_checks_values() {
+        let mut m = meta();
+        assert!(set_field(&mut m, "year", FieldValue::Text(" 2021 ")).is_ok());
+        assert_eq!(m.year, Some(2021));
+        assert!(set_field(&mut m, "year", FieldValue::Text("1800")).is_err());
+        assert!(set_field(&mut m, "level", FieldValue::Text("县")).is_ok());
+        assert_eq!(m.level, Some(Level::County));
+        assert!(set_field(&mut m, "published", FieldValue::Text("2021/01/01")).is_err());
+        assert!(set_field(&mut m, "township", FieldValue::Integer(3)).is_err());
+        assert!(set_field(&mut m, "title", FieldValue::Text("  ")).is_ok());
+        assert_eq!(m.title, None, "blank text is null");
+        assert!(set_field(&mut m, "yaer", FieldValue::Null).unwrap_err().contains("unknown key"));
+        assert_eq!(m.year, Some(2021));
     }
 
     #[test]

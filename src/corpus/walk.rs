@@ -1,12 +1,17 @@
 //! Finding the reports in a corpus folder.
 //!
-//! Reports are `.txt`, `.html`/`.htm` files anywhere under the corpus root
-//! (SPEC §5). Formats we recognise but do not read (`.doc`, `.pdf`, `.wps`,
-//! and for now `.docx`) are listed too, so that the index summary can say
-//! what to convert them to. Everything else (`README.md`, `MANIFEST.tsv`,
-//! `*.meta.toml` sidecars, hidden files) is not a report and is ignored.
-//! The walk is sorted by path so that "the first path in sorted order"
-//! (duplicates) is well defined.
+//! Reports are `.txt`, `.html`/`.htm` and Word `.docx` files anywhere under
+//! the corpus root (SPEC §5). Formats we recognise but do not read
+//! (legacy Word `.doc`, WPS `.wps`, `.pdf`) are listed too, as
+//! [`FileKind::Skip`], so that the index summary can say what to convert
+//! them to. Everything else (`README.md`, `MANIFEST.tsv`, `metadata.csv`,
+//! `*.meta.toml` sidecars, hidden files, Word's `~$…` lock files) is not a
+//! report and is ignored. The walk is sorted by path so that "the first
+//! path in sorted order" (duplicates) is well defined.
+//!
+//! Reading a file is [`super::read`]'s job; the only check made here is the
+//! size limit, from the directory entry, so that a 60 MB file is never
+//! opened.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -23,6 +28,8 @@ pub enum FileKind {
     Text,
     /// An HTML page.
     Html,
+    /// A Word `.docx` document (Office Open XML).
+    Docx,
     /// A file we recognise and skip (reason attached).
     Skip(SkipReason),
 }
@@ -45,24 +52,26 @@ pub struct CorpusFile {
 /// The kind of a file from its name, or `None` when it is not a report.
 pub fn kind_of(name: &str) -> Option<FileKind> {
     let lower = name.to_lowercase();
-    if lower.starts_with('.') || lower.ends_with(".meta.toml") {
+    // `~$报告.docx` is the lock file Word leaves next to an open document:
+    // 162 bytes of owner name, never a report.
+    if lower.starts_with('.') || lower.starts_with("~$") || lower.ends_with(".meta.toml") {
         return None;
     }
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     Some(match ext {
         "txt" | "text" => FileKind::Text,
         "html" | "htm" | "shtml" | "xhtml" => FileKind::Html,
-        "docx" => FileKind::Skip(SkipReason::Unsupported(
-            "Word .docx is not read yet: save it as .txt".into(),
-        )),
+        "docx" => FileKind::Docx,
         "doc" => FileKind::Skip(SkipReason::Unsupported(
-            "legacy Word .doc is not read: convert it to .docx or .txt".into(),
+            "legacy Word .doc is not read: convert it to .docx or .txt \
+             (in Word or WPS: Save As → .docx)"
+                .into(),
         )),
         "wps" => FileKind::Skip(SkipReason::Unsupported(
-            "WPS .wps is not read: convert it to .docx or .txt".into(),
+            "WPS .wps is not read: convert it to .docx or .txt (in WPS: Save As → .docx)".into(),
         )),
         "pdf" => FileKind::Skip(SkipReason::Unsupported(
-            "PDF is not read yet: convert it to .txt (e.g. pdftotext)".into(),
+            "PDF is not read yet: convert it to .txt (e.g. `pdftotext -enc UTF-8 FILE.pdf`)".into(),
         )),
         _ => return None,
     })
@@ -170,7 +179,16 @@ mod tests {
         assert_eq!(kind_of("MANIFEST.tsv"), None);
         assert_eq!(kind_of("a.meta.toml"), None);
         assert_eq!(kind_of(".hidden.txt"), None);
-        assert!(matches!(kind_of("x.pdf"), Some(FileKind::Skip(_))));
+        assert_eq!(kind_of("报告.DOCX"), Some(FileKind::Docx));
+        assert_eq!(kind_of("~$报告.docx"), None);
+        assert_eq!(kind_of("metadata.csv"), None);
+        let advice = |name: &str| match kind_of(name) {
+            Some(FileKind::Skip(reason)) => reason.to_string(),
+            other => panic!("{name}: {other:?}"),
+        };
+        assert!(advice("x.pdf").starts_with("PDF is not read yet: convert it to .txt"));
+        assert!(advice("x.doc").contains("convert it to .docx or .txt"));
+        assert!(advice("x.WPS").contains("convert it to .docx or .txt"));
     }
 
     #[test]

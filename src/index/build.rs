@@ -34,9 +34,10 @@ use tantivy::{IndexWriter, Term};
 use super::records::{FileStamp, ReportRecord, SkipRecord};
 use super::schema::{Fields, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED};
 use super::store::{self, BuildLock, Payload, Probe};
+use crate::corpus::overrides::MetadataTable;
 use crate::corpus::read::{self, Report};
 use crate::corpus::walk::{self, CorpusFile, FileKind};
-use crate::corpus::{sidecar, Metadata, SkipReason};
+use crate::corpus::{Metadata, SkipReason};
 use crate::text::{segment, Normalized};
 
 /// Memory budget of tantivy's writer (shared by its threads).
@@ -147,21 +148,6 @@ pub fn report_num(id: &str) -> u64 {
     u64::from_str_radix(&id[..id.len().min(16)], 16).unwrap_or(0)
 }
 
-/// Fingerprint of the metadata overrides that apply to a file (the bytes
-/// of its sidecar files), `None` when there are none.
-fn overrides_fingerprint(file: &CorpusFile) -> Option<String> {
-    let mut hasher = blake3::Hasher::new();
-    let mut any = false;
-    for candidate in sidecar::sidecar_candidates(&file.abs) {
-        if let Ok(bytes) = std::fs::read(&candidate) {
-            any = true;
-            hasher.update(candidate.as_os_str().as_encoded_bytes());
-            hasher.update(&bytes);
-        }
-    }
-    any.then(|| hasher.finalize().to_hex()[..16].to_string())
-}
-
 /// A report read, with its passages normalized and segmented: the
 /// expensive work, done in the parallel phase; only the documents (which
 /// need the report id) are assembled in the sequential one.
@@ -169,8 +155,11 @@ struct Prepared {
     report: Report,
     /// Per passage (same order): normalized text and jieba word byte
     /// ranges, or `None` for a passage that normalizes to nothing.
-    passages: Vec<Option<(String, Vec<(usize, usize)>)>>,
+    passages: Vec<Option<SegmentedPassage>>,
 }
+
+/// A passage's normalized text and the byte ranges of its jieba words.
+type SegmentedPassage = (String, Vec<(usize, usize)>);
 
 impl Prepared {
     fn new(report: Report) -> Prepared {
@@ -245,9 +234,11 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
         // Atomic: the old documents stay visible until the commit below.
         writer.delete_all_documents()?;
     }
-    let mut pass = Pass::new(&writer, &fields, reports, skips);
+    let (table, table_warnings) = MetadataTable::load(&corpus_abs);
+    let mut pass = Pass::new(&writer, &fields, &table, reports, skips);
     pass.run(&files, progress)?;
     let mut summary = pass.finish()?;
+    summary.warnings.splice(0..0, table_warnings);
 
     if opts.full || summary.committed {
         progress.committing();
@@ -271,6 +262,8 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
 struct Pass<'a> {
     writer: &'a IndexWriter,
     fields: &'a Fields,
+    /// The corpus's `metadata.csv`.
+    table: &'a MetadataTable,
     /// Records from the last commit, taken out as their paths are seen;
     /// what is left at the end was removed from the corpus.
     reports: HashMap<String, ReportRecord>,
@@ -290,6 +283,7 @@ impl<'a> Pass<'a> {
     fn new(
         writer: &'a IndexWriter,
         fields: &'a Fields,
+        table: &'a MetadataTable,
         reports: Vec<ReportRecord>,
         skips: Vec<SkipRecord>,
     ) -> Self {
@@ -298,6 +292,7 @@ impl<'a> Pass<'a> {
         Pass {
             writer,
             fields,
+            table,
             reports: reports.into_iter().map(|r| (r.path.clone(), r)).collect(),
             skips: skips.into_iter().map(|s| (s.path.clone(), s)).collect(),
             ids,
@@ -325,7 +320,7 @@ impl<'a> Pass<'a> {
             .iter()
             .map(|f| {
                 let k = self.known(&f.rel);
-                (k, overrides_fingerprint(f))
+                (k, read::overrides_fingerprint(f, self.table))
             })
             .collect();
         let needs_read: Vec<bool> = files
@@ -366,10 +361,11 @@ impl<'a> Pass<'a> {
                 .map(|(f, (k, ov))| (f, k, ov))
                 .collect();
             // Read what must be read, in parallel.
+            let table = self.table;
             let seen: Vec<(Seen, Option<String>)> = batch
                 .into_par_iter()
                 .map(|(file, known, ov)| {
-                    let s = observe(file, known, &ov, progress);
+                    let s = observe(file, known, &ov, table, progress);
                     (s, ov)
                 })
                 .collect();
@@ -454,7 +450,7 @@ impl<'a> Pass<'a> {
                 // Its original is gone or changed: it is indexed now.
                 self.summary.files_read += 1;
                 self.summary.bytes += file.size;
-                match read_file(file) {
+                match read_file(file, self.table) {
                     Seen::Fresh(prepared, stamp) => {
                         self.summary.added += 1;
                         self.index_report(*prepared, stamp, ov)?;
@@ -492,7 +488,9 @@ impl<'a> Pass<'a> {
         // Remove the old passages and record (report or skipped) of the path.
         self.writer.delete_term(Term::from_field_text(self.fields.report, &id));
         self.writer.delete_term(Term::from_field_text(self.fields.path, &rel));
-        self.summary.warnings.extend(prepared.report.warnings.iter().map(|w| format!("{rel}: {w}")));
+        self.summary
+            .warnings
+            .extend(prepared.report.warnings.iter().map(|w| format!("{rel}: {w}")));
         let (record, docs) = documents(self.fields, id, prepared, stamp, overrides);
         self.count_report(&record.meta);
         for doc in docs {
@@ -550,6 +548,7 @@ fn observe(
     file: &CorpusFile,
     known: Known,
     overrides: &Option<String>,
+    table: &MetadataTable,
     progress: &dyn Progress,
 ) -> Seen {
     match known {
@@ -576,13 +575,13 @@ fn observe(
                     };
                     Seen::Touched(*r, stamp)
                 }
-                _ => read_file(file),
+                _ => read_file(file, table),
             };
             progress.advance(file.size);
             seen
         }
         _ => {
-            let seen = read_file(file);
+            let seen = read_file(file, table);
             progress.advance(file.size);
             seen
         }
@@ -590,8 +589,8 @@ fn observe(
 }
 
 /// Reads and processes a file.
-fn read_file(file: &CorpusFile) -> Seen {
-    match read::read(file) {
+fn read_file(file: &CorpusFile, table: &MetadataTable) -> Seen {
+    match read::read(file, table) {
         Ok(report) => {
             let stamp =
                 FileStamp { size: file.size, mtime: file.mtime, hash: report.file_hash.clone() };
@@ -662,7 +661,10 @@ fn documents(
         doc.add_u64(fields.ordinal, ordinal);
         doc.add_u64(fields.sec, passage.section as u64);
         doc.add_text(fields.text, &passage.text);
-        doc.add_text(fields.hpath, serde_json::to_string(&passage.path).expect("strings serialize"));
+        doc.add_text(
+            fields.hpath,
+            serde_json::to_string(&passage.path).expect("strings serialize"),
+        );
         doc.add_text(fields.uni, &norm);
         doc.add_text(fields.bi, &norm);
         let tokens = words
@@ -676,7 +678,10 @@ fn documents(
                 position_length: 1,
             })
             .collect();
-        doc.add_pre_tokenized_text(fields.words, PreTokenizedString { text: String::new(), tokens });
+        doc.add_pre_tokenized_text(
+            fields.words,
+            PreTokenizedString { text: String::new(), tokens },
+        );
         docs.push(doc);
     }
     let record = ReportRecord {
