@@ -20,8 +20,8 @@
 //! (`三、工作不足及2021年工作计划`) counts in both kinds, as it does in
 //! `count --by section`.
 //!
-//! [`crate::analysis::trend`](mod@crate::analysis::trend) reuses [`count`] per query, so a trend cell
-//! is by construction the same number as the `count` group.
+//! [`trend`](mod@crate::analysis::trend) reuses [`count`] per query, so a
+//! trend cell is by construction the same number as the `count` group.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
