@@ -3,6 +3,8 @@
 
 mod util;
 
+mod analysis;
+
 mod cli;
 mod encodings;
 mod formats;

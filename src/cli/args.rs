@@ -71,6 +71,10 @@ pub enum Command {
     Reports(ReportsArgs),
     /// Print one report with its sections marked.
     Show(ShowArgs),
+    /// Compare queries over years (or places…): a table with charts.
+    Trend(super::trend::TrendArgs),
+    /// Concordance: every mention with its left and right context.
+    Kwic(super::kwic::KwicArgs),
 }
 
 /// `baogao index`.
@@ -144,21 +148,48 @@ pub struct SearchArgs {
 
 /// `baogao count`.
 #[derive(Debug, Args)]
+#[command(after_long_help = COUNT_AFTER_HELP)]
 pub struct CountArgs {
     /// The query (as for search).
     #[arg(required = true, value_name = "QUERY")]
     pub query: Vec<String>,
-    /// Group by: year, township, county, city, province, level, section,
-    /// report.
-    #[arg(long, default_value = "year", value_name = "KEY")]
+    /// Group by one key, or two separated by a comma for a pivot table
+    /// (`year,province`): year, township, county, city, province, level,
+    /// section, report.
+    #[arg(long, default_value = "year", value_name = "KEY[,KEY2]")]
     pub by: String,
     #[allow(missing_docs)] // clap flattens the filter flags here
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// JSON Lines output.
+    /// In a pivot table, show mentions instead of rates per 10,000
+    /// characters.
     #[arg(long)]
+    pub raw: bool,
+    /// JSON Lines output: one `group` per group, then a `summary`.
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// CSV output: a header, then one row per group (no total row).
+    #[arg(long)]
+    pub csv: bool,
 }
+
+/// The output shapes of `count`, for `count --help`.
+const COUNT_AFTER_HELP: &str = "\
+Output shapes:
+  --json  one line per group, {\"type\": \"group\", \"data\": {key, reports,
+          reports_matching, passages_matching, mentions, chars, per_10k_chars}}
+          (+ path with --by report), then a \"summary\" with the same fields
+          over everything. With two keys (--by year,province) there is one
+          group per combination that has reports: key is the first key's
+          value and key2 the second's.
+  --csv   a header naming the keys (year[,province][,path]), then reports,
+          reports_matching, passages_matching, mentions, chars, per_10k_chars;
+          one row per group (per combination with two keys), no total row.
+  Rates divide by the text of the whole group, matched or not. With two
+  keys the human table is a pivot: rows = first key, columns = second key,
+  cells = mentions per 10,000 characters (mentions with --raw), \"—\" where
+  the combination has no reports, and an \"all\" row and column that equal
+  `count --by KEY` of each key alone.";
 
 /// `baogao reports`.
 #[derive(Debug, Args)]

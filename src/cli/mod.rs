@@ -2,7 +2,9 @@
 //! prints their results. `main.rs` only calls [`run`].
 
 pub mod args;
+pub mod kwic;
 mod progress;
+pub mod trend;
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
@@ -73,6 +75,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Count(a) => ctx.count(a),
         Command::Reports(a) => ctx.reports(a),
         Command::Show(a) => ctx.show(a),
+        Command::Trend(a) => trend::run(&ctx, a),
+        Command::Kwic(a) => kwic::run(&ctx, a),
     }
 }
 
@@ -268,43 +272,59 @@ impl Ctx {
     }
 
     fn count(self, a: CountArgs) -> Result<Exit> {
-        let by = GroupBy::parse(&a.by).ok_or_else(|| {
-            UsageError(format!("unknown --by key {:?}; use one of: {}", a.by, GroupBy::NAMES))
-        })?;
+        let by = GroupBy::parse_keys(&a.by).map_err(UsageError)?;
         let (matcher, filters) = parse_query(&a.query, &a.filters)?;
         let matcher = matcher
             .ok_or_else(|| UsageError("count needs words to count, not only filters".into()))?;
         let reader = self.open()?;
         warn_unmatched_places(&reader, &filters);
-        let table = analysis::count(&reader, &matcher, &filters, by)?;
-        let mut out = self.stdout(a.json);
-        if a.json {
-            for g in &table.groups {
-                json::line(&mut out, "group", &json::GroupJson::new(g))?;
+        let mut out = self.stdout(a.json || a.csv);
+        let summary = if let [rows, cols] = by[..] {
+            let p = analysis::pivot(&reader, &matcher, &filters, rows, cols)?;
+            if a.json {
+                for g in &p.cells {
+                    json::line(&mut out, "group", &json::GroupJson::new(g))?;
+                }
+                json::line(&mut out, "summary", &json::GroupJson::new(&p.summary))?;
+            } else if a.csv {
+                count_csv(&mut out, &by, &p.cells)?;
+            } else {
+                print_pivot(&mut out, &p, a.raw)?;
             }
-            json::line(&mut out, "summary", &json::GroupJson::new(&table.summary))?;
+            p.summary
         } else {
-            let mut rows: Vec<Vec<String>> = table
-                .groups
-                .iter()
-                .map(|g| {
-                    let key = match (&g.path, by) {
-                        (Some(p), GroupBy::Report) => format!("{} {}", g.key, p),
-                        _ => g.key.clone(),
-                    };
-                    count_row(key, g)
-                })
-                .collect();
-            rows.push(count_row("all".into(), &table.summary));
-            human::print_table(
-                &mut out,
-                &[&a.by, "reports", "matching", "passages", "mentions", "chars", "per 10k"],
-                &rows,
-                1,
-            )?;
-        }
+            let table = analysis::count(&reader, &matcher, &filters, by[0])?;
+            if a.json {
+                for g in &table.groups {
+                    json::line(&mut out, "group", &json::GroupJson::new(g))?;
+                }
+                json::line(&mut out, "summary", &json::GroupJson::new(&table.summary))?;
+            } else if a.csv {
+                count_csv(&mut out, &by, &table.groups)?;
+            } else {
+                let mut rows: Vec<Vec<String>> = table
+                    .groups
+                    .iter()
+                    .map(|g| {
+                        let key = match &g.path {
+                            Some(p) => format!("{} {}", g.key, p),
+                            None => g.key.clone(),
+                        };
+                        count_row(key, g)
+                    })
+                    .collect();
+                rows.push(count_row("all".into(), &table.summary));
+                human::print_table(
+                    &mut out,
+                    &[&a.by, "reports", "matching", "passages", "mentions", "chars", "per 10k"],
+                    &rows,
+                    1,
+                )?;
+            }
+            table.summary
+        };
         out.flush()?;
-        Ok(Exit::matched(table.summary.mentions > 0 || table.summary.passages_matching > 0))
+        Ok(Exit::matched(summary.mentions > 0 || summary.passages_matching > 0))
     }
 
     fn reports(self, a: ReportsArgs) -> Result<Exit> {
@@ -416,6 +436,86 @@ impl Ctx {
         out.flush()?;
         Ok(Exit::Success)
     }
+}
+
+/// `count --csv`: the key columns (named after the keys, plus `path` when
+/// a key is `report`), then the figures; one row per group, no total row
+/// (a CSV is read as data, where a total row would be double-counted).
+fn count_csv(out: &mut dyn Write, by: &[GroupBy], groups: &[analysis::Group]) -> Result<()> {
+    let with_path = by.contains(&GroupBy::Report);
+    let mut headers: Vec<&str> = by.iter().map(|b| b.name()).collect();
+    if with_path {
+        headers.push("path");
+    }
+    headers.extend([
+        "reports",
+        "reports_matching",
+        "passages_matching",
+        "mentions",
+        "chars",
+        "per_10k_chars",
+    ]);
+    let rows: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| {
+            let mut row = vec![g.key.clone()];
+            row.extend(g.key2.clone());
+            if with_path {
+                row.push(g.path.clone().unwrap_or_default());
+            }
+            row.extend([
+                g.reports.to_string(),
+                g.reports_matching.to_string(),
+                g.passages_matching.to_string(),
+                g.mentions.to_string(),
+                g.chars.to_string(),
+                format!("{:.3}", g.per_10k_chars()),
+            ]);
+            row
+        })
+        .collect();
+    Ok(crate::output::csv::write_table(out, &headers, &rows)?)
+}
+
+/// The human pivot table: rows = first key, columns = second key, cells =
+/// rate per 10,000 characters (mentions with `raw`), `—` where the
+/// combination has no reports; the `all` column and row are the one-key
+/// margins.
+fn print_pivot(out: &mut dyn WriteColor, p: &analysis::Pivot, raw: bool) -> io::Result<()> {
+    let cell = |g: Option<&analysis::Group>| match g {
+        None => "—".to_string(),
+        Some(g) if raw => g.mentions.to_string(),
+        Some(g) => format!("{:.2}", g.per_10k_chars()),
+    };
+    let cells: HashMap<(&str, &str), &analysis::Group> =
+        p.cells.iter().map(|g| ((g.key.as_str(), g.key2.as_deref().unwrap_or("")), g)).collect();
+    let corner = format!("{} \\ {}", p.rows.name(), p.cols.name());
+    let mut headers: Vec<&str> = vec![&corner];
+    headers.extend(p.col_totals.iter().map(|g| g.key.as_str()));
+    headers.push("all");
+    let mut rows: Vec<Vec<String>> = p
+        .row_totals
+        .iter()
+        .map(|r| {
+            let mut row = vec![match &r.path {
+                Some(path) => format!("{} {}", r.key, path),
+                None => r.key.clone(),
+            }];
+            row.extend(p.col_totals.iter().map(|c| cell(cells.get(&(&r.key, &c.key)).copied())));
+            row.push(cell(Some(r)));
+            row
+        })
+        .collect();
+    let mut all = vec!["all".to_string()];
+    all.extend(p.col_totals.iter().map(|c| cell(Some(c))));
+    all.push(cell(Some(&p.summary)));
+    rows.push(all);
+    human::print_table(out, &headers, &rows, 1)?;
+    writeln!(
+        out,
+        "cells: {}",
+        if raw { "mentions" } else { "mentions per 10,000 characters (--raw: mentions)" }
+    )
 }
 
 fn count_row(key: String, g: &analysis::Group) -> Vec<String> {

@@ -176,10 +176,13 @@ pub struct SearchSummary {
     pub elapsed_ms: u64,
 }
 
-/// `count` group and summary lines.
+/// `count` group and summary lines. With two `--by` keys, `key` is the
+/// first key's value and `key2` the second's; with one, there is no `key2`.
 #[derive(Serialize)]
 pub struct GroupJson<'a> {
     key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key2: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
     reports: usize,
@@ -195,6 +198,7 @@ impl<'a> GroupJson<'a> {
     pub fn new(g: &'a Group) -> Self {
         GroupJson {
             key: &g.key,
+            key2: g.key2.as_deref(),
             path: g.path.as_deref(),
             reports: g.reports,
             reports_matching: g.reports_matching,
