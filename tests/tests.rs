@@ -4,6 +4,7 @@
 mod util;
 
 mod cli;
+mod compare;
 mod encodings;
 mod metadata;
 mod oracle;

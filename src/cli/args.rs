@@ -58,6 +58,10 @@ pub enum Command {
     Reports(ReportsArgs),
     /// Print one report with its sections marked.
     Show(ShowArgs),
+    /// Keyness: the words overused in one sub-corpus against another.
+    Keywords(super::keywords::KeywordsArgs),
+    /// Align two reports' passages: what B kept, changed, moved, added.
+    Diff(super::diff::DiffArgs),
 }
 
 /// `baogao index`.

@@ -2,6 +2,8 @@
 //! prints their results. `main.rs` only calls [`run`].
 
 pub mod args;
+pub mod diff;
+pub mod keywords;
 mod progress;
 
 use std::collections::HashMap;
@@ -73,6 +75,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Count(a) => ctx.count(a),
         Command::Reports(a) => ctx.reports(a),
         Command::Show(a) => ctx.show(a),
+        Command::Keywords(a) => keywords::run(&ctx, a),
+        Command::Diff(a) => diff::run(&ctx, a),
     }
 }
 
