@@ -99,7 +99,10 @@ pub fn run(ctx: &Ctx, args: KeywordsArgs) -> Result<Exit> {
     }
     let reader = ctx.open()?;
     warn_unmatched_places(&reader, &a_filters);
-    warn_unmatched_places(&reader, &b_filters);
+    // B usually shares A's places: warn about them once.
+    if PLACE_FIELDS.iter().any(|&f| values(&a_filters, f) != values(&b_filters, f)) {
+        warn_unmatched_places(&reader, &b_filters);
+    }
     let searcher = Searcher::new(&reader);
     let side = |filters: &Filters, name: &str| -> Result<SideData> {
         let passages = searcher.all_matches(None, filters)?;
