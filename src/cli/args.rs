@@ -75,6 +75,10 @@ pub enum Command {
     Trend(super::trend::TrendArgs),
     /// Concordance: every mention with its left and right context.
     Kwic(super::kwic::KwicArgs),
+    /// Keyness: the words overused in one sub-corpus against another.
+    Keywords(super::keywords::KeywordsArgs),
+    /// Align two reports' passages: what B kept, changed, moved, added.
+    Diff(super::diff::DiffArgs),
 }
 
 /// `baogao index`.

@@ -2,6 +2,8 @@
 //! prints their results. `main.rs` only calls [`run`].
 
 pub mod args;
+pub mod diff;
+pub mod keywords;
 pub mod kwic;
 mod progress;
 pub mod trend;
@@ -77,6 +79,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Show(a) => ctx.show(a),
         Command::Trend(a) => trend::run(&ctx, a),
         Command::Kwic(a) => kwic::run(&ctx, a),
+        Command::Keywords(a) => keywords::run(&ctx, a),
+        Command::Diff(a) => diff::run(&ctx, a),
     }
 }
 
