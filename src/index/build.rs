@@ -28,7 +28,6 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use tantivy::schema::TantivyDocument;
-use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{IndexWriter, Term};
 
 use super::records::{FileStamp, ReportRecord, SkipRecord};
@@ -38,7 +37,7 @@ use crate::corpus::overrides::MetadataTable;
 use crate::corpus::read::{self, Report};
 use crate::corpus::walk::{self, CorpusFile, FileKind};
 use crate::corpus::{Metadata, SkipReason};
-use crate::text::{segment, Normalized};
+use crate::text::normalize;
 
 /// Memory budget of tantivy's writer (shared by its threads).
 const WRITER_MEMORY: usize = 200 << 20;
@@ -148,33 +147,19 @@ pub fn report_num(id: &str) -> u64 {
     u64::from_str_radix(&id[..id.len().min(16)], 16).unwrap_or(0)
 }
 
-/// A report read, with its passages normalized and segmented: the
-/// expensive work, done in the parallel phase; only the documents (which
-/// need the report id) are assembled in the sequential one.
+/// A report read, with its passages normalized, in the parallel phase;
+/// the documents (which need the report id) are assembled in the
+/// sequential one, and segmented by tantivy's indexing threads.
 struct Prepared {
     report: Report,
-    /// Per passage (same order): normalized text and jieba word byte
-    /// ranges, or `None` for a passage that normalizes to nothing.
-    passages: Vec<Option<SegmentedPassage>>,
+    /// Per passage (same order): its normalized text, empty for a passage
+    /// that normalizes to nothing.
+    passages: Vec<String>,
 }
-
-/// A passage's normalized text and the byte ranges of its jieba words.
-type SegmentedPassage = (String, Vec<(usize, usize)>);
 
 impl Prepared {
     fn new(report: Report) -> Prepared {
-        let passages = report
-            .structure
-            .passages
-            .iter()
-            .map(|p| {
-                let norm = Normalized::new(&p.text).text;
-                (!norm.is_empty()).then(|| {
-                    let words = segment::words_with_byte_offsets(&norm);
-                    (norm, words)
-                })
-            })
-            .collect();
+        let passages = report.structure.passages.iter().map(|p| normalize(&p.text)).collect();
         Prepared { report, passages }
     }
 }
@@ -230,6 +215,9 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
     };
 
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+    if std::env::var_os("BAOGAO_NOMERGE").is_some() {
+        writer.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
+    }
     if opts.full {
         // Atomic: the old documents stay visible until the commit below.
         writer.delete_all_documents()?;
@@ -641,8 +629,10 @@ fn documents(
     let mut ordinal = 0u64;
     let rnum = report_num(&id);
     let mut section_chars = vec![0u64; structure.sections.len()];
-    for (passage, prepared) in structure.passages.iter().zip(passages) {
-        let Some((norm, words)) = prepared else { continue };
+    for (passage, norm) in structure.passages.iter().zip(passages) {
+        if norm.is_empty() {
+            continue;
+        }
         ordinal += 1;
         let n = norm.chars().count() as u64;
         chars += n;
@@ -665,23 +655,8 @@ fn documents(
             fields.hpath,
             serde_json::to_string(&passage.path).expect("strings serialize"),
         );
-        doc.add_text(fields.uni, &norm);
         doc.add_text(fields.bi, &norm);
-        let tokens = words
-            .into_iter()
-            .enumerate()
-            .map(|(position, (from, to))| Token {
-                offset_from: from,
-                offset_to: to,
-                position,
-                text: norm[from..to].to_string(),
-                position_length: 1,
-            })
-            .collect();
-        doc.add_pre_tokenized_text(
-            fields.words,
-            PreTokenizedString { text: String::new(), tokens },
-        );
+        doc.add_text(fields.words, norm);
         docs.push(doc);
     }
     let record = ReportRecord {

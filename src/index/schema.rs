@@ -1,7 +1,7 @@
 //! The tantivy schema: one index holds three kinds of documents.
 //!
 //! * `passage` documents are what search returns: the original passage
-//!   text (stored), its normalized characters (`uni`, `bi` — exact
+//!   text (stored), its normalized character bigrams (`bi` — exact
 //!   matching, see [`super::tokenizer`]), its jieba words (`words` — BM25
 //!   ranking), its section kinds, and its report id.
 //! * `report` documents hold one report's record ([`super::ReportRecord`],
@@ -20,11 +20,11 @@ use tantivy::schema::{
 };
 use tantivy::Index;
 
-use super::tokenizer::{BigramTokenizer, UnigramTokenizer, BIGRAM, UNIGRAM};
+use super::tokenizer::{BigramTokenizer, JiebaTokenizer, BIGRAM, JIEBA};
 
 /// Version of the index layout; bumped whenever the schema or the meaning
 /// of a stored field changes, so that an old index asks for `--full`.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// The `kind` of a passage document.
 pub const KIND_PASSAGE: &str = "passage";
@@ -57,11 +57,9 @@ pub struct Fields {
     pub text: Field,
     /// Heading path of the passage, JSON array (stored only).
     pub hpath: Field,
-    /// Normalized characters (exact matching, one char).
-    pub uni: Field,
     /// Normalized bigrams with positions (exact matching).
     pub bi: Field,
-    /// jieba words (BM25 ranking), pre-tokenized.
+    /// jieba words (BM25 ranking).
     pub words: Field,
     /// JSON record of a report or skipped file (stored only).
     pub data: Field,
@@ -86,9 +84,8 @@ impl Fields {
             sec: b.add_u64_field("sec", STORED),
             text: b.add_text_field("text", STORED),
             hpath: b.add_text_field("hpath", STORED),
-            uni: b.add_text_field("uni", gram(UNIGRAM, IndexRecordOption::WithFreqs)),
             bi: b.add_text_field("bi", gram(BIGRAM, IndexRecordOption::WithFreqsAndPositions)),
-            words: b.add_text_field("words", gram("default", IndexRecordOption::WithFreqs)),
+            words: b.add_text_field("words", gram(JIEBA, IndexRecordOption::WithFreqs)),
             data: b.add_text_field("data", STORED),
         };
         (b.build(), fields)
@@ -111,6 +108,6 @@ impl Fields {
 /// Registers our tokenizers on an index. Must be called on every
 /// `Index` we create or open: the schema stores only their names.
 pub fn register_tokenizers(index: &Index) {
-    index.tokenizers().register(UNIGRAM, UnigramTokenizer::default());
     index.tokenizers().register(BIGRAM, BigramTokenizer::default());
+    index.tokenizers().register(JIEBA, JiebaTokenizer::default());
 }

@@ -1,14 +1,14 @@
 //! From a [`Matcher`] and filters to a tantivy query.
 //!
-//! Matching uses the character fields (`uni`, `bi`, see
+//! Matching uses the bigram field (`bi`, see
 //! [`crate::index::tokenizer`]), which answer substring questions exactly;
 //! ranking adds BM25 over the jieba `words` field as optional clauses, plus
 //! a small share of the character-field score as a tie-breaker for words
 //! jieba never produces on its own (`镇` inside `有庆镇`).
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
-    TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
@@ -60,7 +60,12 @@ pub fn match_query(fields: &Fields, m: &Matcher) -> Box<dyn Query> {
 fn word_query(fields: &Fields, w: &str) -> Box<dyn Query> {
     let n = w.chars().count();
     if n == 1 {
-        Box::new(TermQuery::new(Term::from_field_text(fields.uni, w), IndexRecordOption::WithFreqs))
+        // Every character starts one bigram (the last one pairs with END).
+        let pattern = format!("{}.", regex::escape(w));
+        Box::new(
+            RegexQuery::from_pattern(&pattern, fields.bi)
+                .expect("an escaped character is a valid pattern"),
+        )
     } else if n == 2 {
         Box::new(TermQuery::new(Term::from_field_text(fields.bi, w), IndexRecordOption::WithFreqs))
     } else {
