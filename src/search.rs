@@ -111,16 +111,20 @@ impl<'a> Searcher<'a> {
     }
 
     /// The scope (report ids, sections) of a set of filters.
-    pub fn scope(&self, filters: &Filters) -> Scope {
-        let reports = filter::has_report_filters(filters).then(|| {
-            self.reader
-                .reports
-                .values()
-                .filter(|r| filter::report_matches(filters, r))
-                .map(|r| r.id.clone())
-                .collect()
-        });
-        Scope { reports, sections: filters.section.clone() }
+    pub fn scope(&self, filters: &Filters) -> Result<Scope, SearchError> {
+        let reports = if filter::has_report_filters(filters) {
+            Some(
+                self.reader
+                    .reports()?
+                    .values()
+                    .filter(|r| filter::report_matches(filters, r))
+                    .map(|r| r.id.clone())
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(Scope { reports, sections: filters.section.clone() })
     }
 
     /// Ranked search. `limit: None` returns every hit.
@@ -132,7 +136,7 @@ impl<'a> Searcher<'a> {
     ) -> Result<SearchResults, SearchError> {
         let fields = &self.reader.fields;
         let searcher = &self.reader.searcher;
-        let scope = self.scope(filters);
+        let scope = self.scope(filters)?;
         let query = plan::search_query(fields, matcher, &scope);
         let exact = matcher.is_none_or(Matcher::index_is_exact);
 
@@ -216,7 +220,7 @@ impl<'a> Searcher<'a> {
         filters: &Filters,
     ) -> Result<Vec<(PassageDoc, String)>, SearchError> {
         let fields = &self.reader.fields;
-        let scope = self.scope(filters);
+        let scope = self.scope(filters)?;
         let query = plan::search_query(fields, matcher, &scope);
         let mut addrs: Vec<DocAddress> =
             self.reader.searcher.search(&query, &DocSetCollector)?.into_iter().collect();
@@ -271,7 +275,7 @@ impl<'a> Searcher<'a> {
         let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
         let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
         let id = text_of(f.report);
-        let report = self.reader.reports.get(id).cloned().ok_or_else(|| {
+        let report = self.reader.report(id)?.ok_or_else(|| {
             tantivy::TantivyError::InternalError(format!("passage of unknown report {id}"))
         })?;
         Ok(PassageDoc {

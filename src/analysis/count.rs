@@ -115,7 +115,8 @@ impl GroupBy {
         unknown.then_with(|| match self {
             GroupBy::Year => a.parse::<i64>().unwrap_or(0).cmp(&b.parse::<i64>().unwrap_or(0)),
             GroupBy::Report => {
-                let path = |k: &str| reader.reports.get(k).map(|r| r.path.clone());
+                let path =
+                    |k: &str| reader.reports().ok().and_then(|m| m.get(k)).map(|r| r.path.clone());
                 path(a).cmp(&path(b))
             }
             GroupBy::Section => {
@@ -359,7 +360,7 @@ fn tally(
 ) -> Result<(Vec<Vec<Group>>, Group), SearchError> {
     let mut tallies: Vec<Tally> = groupings.iter().map(|_| Tally::default()).collect();
     let mut summary = Group { key: "all".into(), ..Group::default() };
-    for r in reader.reports.values().filter(|r| filter::report_matches(filters, r)) {
+    for r in reader.reports()?.values().filter(|r| filter::report_matches(filters, r)) {
         summary.reports += 1;
         summary.chars += r.chars_in(&filters.section);
         for (by, t) in groupings.iter().zip(&mut tallies) {

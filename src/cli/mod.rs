@@ -150,13 +150,7 @@ impl Ctx {
     fn warn_if_changed(&self, reader: &IndexReader) {
         let corpus = &reader.payload.corpus;
         let Ok(files) = walk::scan(corpus) else { return };
-        let mut known: HashMap<&str, (u64, i64)> = HashMap::new();
-        for r in reader.reports.values() {
-            known.insert(&r.path, (r.stamp.size, r.stamp.mtime));
-        }
-        for s in &reader.skipped {
-            known.insert(&s.path, (s.stamp.size, s.stamp.mtime));
-        }
+        let Ok(mut known) = reader.manifest() else { return };
         let (mut new, mut changed) = (0, 0);
         for f in &files {
             match known.remove(f.rel.as_str()) {
@@ -341,7 +335,7 @@ impl Ctx {
         let missing = a.missing.as_deref().map(MissingField::parse).transpose()?;
         let reader = self.open()?;
         let reports: Vec<_> = reader
-            .reports_sorted()
+            .reports_sorted()?
             .into_iter()
             .filter(|r| filter::report_matches(&filters, r))
             .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
@@ -633,9 +627,10 @@ pub fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
         ("province", &f.province),
         ("place", &f.place),
     ];
+    let Ok(reports) = reader.reports() else { return };
     for (name, values) in lists {
         for v in values {
-            let known = reader.reports.values().any(|r| {
+            let known = reports.values().any(|r| {
                 let m = &r.meta;
                 let fields = match name {
                     "township" => vec![&m.township],
@@ -658,14 +653,15 @@ pub fn find_report(
     reader: &IndexReader,
     key: &str,
 ) -> Result<std::sync::Arc<crate::index::ReportRecord>> {
-    if let Some(r) = reader.reports.get(key) {
-        return Ok(r.clone());
+    if let Some(r) = reader.report(key)? {
+        return Ok(r);
     }
-    if let Some(r) = reader.reports.values().find(|r| r.path == key) {
+    let reports = reader.reports()?;
+    if let Some(r) = reports.values().find(|r| r.path == key) {
         return Ok(r.clone());
     }
     if key.chars().count() >= 4 {
-        let found: Vec<_> = reader.reports.values().filter(|r| r.id.starts_with(key)).collect();
+        let found: Vec<_> = reports.values().filter(|r| r.id.starts_with(key)).collect();
         match found.len() {
             1 => return Ok(found[0].clone()),
             n if n > 1 => bail!(UsageError(format!(

@@ -31,7 +31,9 @@ use tantivy::schema::TantivyDocument;
 use tantivy::{IndexWriter, Term};
 
 use super::records::{FileStamp, ReportRecord, SkipRecord};
-use super::schema::{Fields, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED};
+use super::schema::{
+    Fields, KIND_MANIFEST, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH,
+};
 use super::store::{self, BuildLock, Payload, Probe};
 use crate::corpus::overrides::MetadataTable;
 use crate::corpus::read::{self, Report};
@@ -226,6 +228,18 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
     let mut pass = Pass::new(&writer, &fields, &table, reports, skips);
     pass.run(&files, progress)?;
     let mut summary = pass.finish()?;
+    if opts.full || summary.committed {
+        // What this build saw, for the cheap "corpus changed" check.
+        writer.delete_term(Term::from_field_text(fields.path, MANIFEST_PATH));
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.kind, KIND_MANIFEST);
+        doc.add_text(fields.path, MANIFEST_PATH);
+        doc.add_text(
+            fields.data,
+            super::reader::format_manifest(files.iter().map(|f| (f.rel.as_str(), f.size, f.mtime))),
+        );
+        writer.add_document(doc)?;
+    }
     summary.warnings.splice(0..0, table_warnings);
 
     if opts.full || summary.committed {

@@ -2,19 +2,23 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tantivy::collector::DocSetCollector;
-use tantivy::query::TermQuery;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::{Index, Searcher, Term};
 
 use super::records::{ReportRecord, SkipRecord};
-use super::schema::{Fields, KIND_REPORT, KIND_SKIPPED};
+use super::schema::{Fields, KIND_MANIFEST, KIND_REPORT, KIND_SKIPPED};
 use super::store::{self, Payload, Probe};
 
-/// An index opened for reading, with every report record loaded (they are
-/// small: metadata and section headings).
+/// An index opened for reading.
+///
+/// Report records are loaded lazily: a plain search needs only the records
+/// of the hits it prints ([`IndexReader::report`]), while filters, counts
+/// and listings need all of them ([`IndexReader::reports`]), which means
+/// reading one stored document per report.
 pub struct IndexReader {
     /// The tantivy index.
     pub index: Index,
@@ -24,10 +28,8 @@ pub struct IndexReader {
     pub searcher: Searcher,
     /// The payload of the last commit.
     pub payload: Payload,
-    /// Report records by id.
-    pub reports: HashMap<String, Arc<ReportRecord>>,
-    /// Skipped files.
-    pub skipped: Vec<SkipRecord>,
+    all: OnceLock<(HashMap<String, Arc<ReportRecord>>, Vec<SkipRecord>)>,
+    cache: Mutex<HashMap<String, Arc<ReportRecord>>>,
 }
 
 /// Why an index could not be opened.
@@ -55,24 +57,118 @@ impl IndexReader {
         let tantivy_err = |e| OpenError::Tantivy(dir.to_path_buf(), e);
         let reader = opened.index.reader().map_err(tantivy_err)?;
         let searcher = reader.searcher();
-        let (reports, skipped) =
-            load_records_with(&searcher, &opened.fields).map_err(tantivy_err)?;
         Ok(IndexReader {
             index: opened.index,
             fields: opened.fields,
             searcher,
             payload: opened.payload,
-            reports: reports.into_iter().map(|r| (r.id.clone(), Arc::new(r))).collect(),
-            skipped,
+            all: OnceLock::new(),
+            cache: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Report records sorted by path.
-    pub fn reports_sorted(&self) -> Vec<Arc<ReportRecord>> {
-        let mut v: Vec<_> = self.reports.values().cloned().collect();
-        v.sort_by(|a, b| a.path.cmp(&b.path));
-        v
+    fn load_all(&self) -> tantivy::Result<&(HashMap<String, Arc<ReportRecord>>, Vec<SkipRecord>)> {
+        if let Some(all) = self.all.get() {
+            return Ok(all);
+        }
+        let (reports, skipped) = load_records_with(&self.searcher, &self.fields)?;
+        let map = reports.into_iter().map(|r| (r.id.clone(), Arc::new(r))).collect();
+        Ok(self.all.get_or_init(|| (map, skipped)))
     }
+
+    /// Every report record, by id.
+    pub fn reports(&self) -> tantivy::Result<&HashMap<String, Arc<ReportRecord>>> {
+        Ok(&self.load_all()?.0)
+    }
+
+    /// Every skipped file.
+    pub fn skipped(&self) -> tantivy::Result<&[SkipRecord]> {
+        Ok(&self.load_all()?.1)
+    }
+
+    /// One report record by id (from the full set if it is loaded, else
+    /// by reading its one stored document).
+    pub fn report(&self, id: &str) -> tantivy::Result<Option<Arc<ReportRecord>>> {
+        if let Some((all, _)) = self.all.get() {
+            return Ok(all.get(id).cloned());
+        }
+        if let Some(r) = self.cache.lock().expect("cache lock").get(id) {
+            return Ok(Some(r.clone()));
+        }
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(term_query(self.fields.kind, KIND_REPORT)) as Box<dyn Query>),
+            (Occur::Must, Box::new(term_query(self.fields.report, id))),
+        ]);
+        let Some(addr) = self.searcher.search(&q, &DocSetCollector)?.into_iter().next() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = self.searcher.doc(addr)?;
+        let data = doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("");
+        let record: ReportRecord = serde_json::from_str(data).map_err(corrupt)?;
+        let record = Arc::new(record);
+        self.cache.lock().expect("cache lock").insert(id.to_string(), record.clone());
+        Ok(Some(record))
+    }
+
+    /// Report records sorted by path.
+    pub fn reports_sorted(&self) -> tantivy::Result<Vec<Arc<ReportRecord>>> {
+        let mut v: Vec<_> = self.reports()?.values().cloned().collect();
+        v.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(v)
+    }
+
+    /// What the last build saw of the corpus: path → (size, modification
+    /// time) of every file, indexed or skipped (one stored document).
+    pub fn manifest(&self) -> tantivy::Result<HashMap<String, (u64, i64)>> {
+        let q = term_query(self.fields.kind, KIND_MANIFEST);
+        if let Some(addr) = self.searcher.search(&q, &DocSetCollector)?.into_iter().next() {
+            let doc: TantivyDocument = self.searcher.doc(addr)?;
+            let data = doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("");
+            return Ok(parse_manifest(data));
+        }
+        // An index without manifest: fall back on the records.
+        let mut known = HashMap::new();
+        for r in self.reports()?.values() {
+            known.insert(r.path.clone(), (r.stamp.size, r.stamp.mtime));
+        }
+        for s in self.skipped()? {
+            known.insert(s.path.clone(), (s.stamp.size, s.stamp.mtime));
+        }
+        Ok(known)
+    }
+}
+
+fn term_query(field: tantivy::schema::Field, value: &str) -> TermQuery {
+    TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)
+}
+
+fn corrupt(e: serde_json::Error) -> tantivy::TantivyError {
+    tantivy::TantivyError::InternalError(format!("a stored record is not valid: {e}"))
+}
+
+/// The manifest's text: one `path \t size \t mtime` line per file.
+pub fn format_manifest<'a>(files: impl IntoIterator<Item = (&'a str, u64, i64)>) -> String {
+    let mut out = String::new();
+    for (path, size, mtime) in files {
+        out.push_str(path);
+        out.push('\t');
+        out.push_str(&size.to_string());
+        out.push('\t');
+        out.push_str(&mtime.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+fn parse_manifest(text: &str) -> HashMap<String, (u64, i64)> {
+    text.lines()
+        .filter_map(|l| {
+            let mut parts = l.rsplitn(3, '\t');
+            let mtime = parts.next()?.parse().ok()?;
+            let size = parts.next()?.parse().ok()?;
+            Some((parts.next()?.to_string(), (size, mtime)))
+        })
+        .collect()
 }
 
 /// Loads every report and skipped-file record of an index.
@@ -100,9 +196,6 @@ fn load_records_with(
             }
         }
         Ok(out)
-    };
-    let corrupt = |e: serde_json::Error| {
-        tantivy::TantivyError::InternalError(format!("a stored record is not valid: {e}"))
     };
     let reports = of_kind(KIND_REPORT)?
         .iter()

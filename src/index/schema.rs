@@ -32,6 +32,12 @@ pub const KIND_PASSAGE: &str = "passage";
 pub const KIND_REPORT: &str = "report";
 /// The `kind` of a skipped-file document.
 pub const KIND_SKIPPED: &str = "skipped";
+/// The `kind` of the one document listing every corpus file the last
+/// build saw, with size and modification time (for the "corpus changed"
+/// check, without loading every record).
+pub const KIND_MANIFEST: &str = "manifest";
+/// The `path` value of the manifest document (not a real path).
+pub const MANIFEST_PATH: &str = "\u{0}manifest";
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
