@@ -7,6 +7,7 @@ mod analysis;
 
 mod cli;
 mod compare;
+mod concepts;
 mod encodings;
 mod formats;
 mod incremental;

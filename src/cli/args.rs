@@ -79,6 +79,13 @@ pub enum Command {
     Keywords(super::keywords::KeywordsArgs),
     /// Align two reports' passages: what B kept, changed, moved, added.
     Diff(super::diff::DiffArgs),
+    /// List the named queries (`@name`) with their counts on the index.
+    ///
+    /// Concepts come from the defaults built into baogao, a baogao.toml in
+    /// the current folder and a baogao.toml in the corpus folder (which
+    /// wins for a name both define), as a `[concepts]` table of
+    /// "name" = 'query' or "name" = { query = '…', description = '…' }.
+    Concepts(super::concepts::ConceptsArgs),
 }
 
 /// `baogao index`.

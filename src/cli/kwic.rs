@@ -115,7 +115,7 @@ struct SummaryJson {
 
 /// Runs `baogao kwic`.
 pub fn run(ctx: &Ctx, a: KwicArgs) -> Result<Exit> {
-    let (matcher, filters) = parse_query(&a.query, &a.filters)?;
+    let (matcher, filters) = parse_query(ctx, &a.query, &a.filters)?;
     let matcher = matcher
         .filter(|m| !m.positive_words().is_empty())
         .ok_or_else(|| UsageError("kwic needs words to show, not only filters or NOT".into()))?;

@@ -2,6 +2,7 @@
 //! prints their results. `main.rs` only calls [`run`].
 
 pub mod args;
+pub mod concepts;
 pub mod diff;
 pub mod keywords;
 pub mod kwic;
@@ -27,7 +28,7 @@ use crate::index::reader::OpenError;
 use crate::index::IndexReader;
 use crate::output::{human, json};
 use crate::query::parse::FilterField;
-use crate::query::{self, filter, Filters, Matcher};
+use crate::query::{self, filter, Concepts, Expr, Filters, Matcher};
 use crate::search::Searcher;
 
 /// Exit status, as grep and ripgrep: 0 matched / succeeded, 1 nothing
@@ -81,6 +82,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Kwic(a) => kwic::run(&ctx, a),
         Command::Keywords(a) => keywords::run(&ctx, a),
         Command::Diff(a) => diff::run(&ctx, a),
+        Command::Concepts(a) => concepts::run(&ctx, a),
     }
 }
 
@@ -116,6 +118,25 @@ impl Ctx {
     /// Standard output, colored unless `plain` (JSON, CSV) is asked for.
     pub fn stdout(&self, plain: bool) -> StandardStream {
         StandardStream::stdout(if plain { ColorChoice::Never } else { self.color })
+    }
+
+    /// The concepts in effect: the defaults, overridden by `baogao.toml` in
+    /// the current folder, overridden by the one in the corpus folder. A
+    /// broken file is a usage error (exit 2).
+    pub fn concepts(&self) -> Result<Concepts> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Concepts::load(&self.corpus, &cwd).map_err(|e| UsageError(e.to_string()).into())
+    }
+
+    /// Replaces the concepts (`@name`) of a query expression by their
+    /// queries. The concept files are only read when the query uses a
+    /// concept, so a broken `baogao.toml` does not get in the way of
+    /// queries that do not need it.
+    pub fn expand_concepts(&self, expr: Expr) -> Result<Expr> {
+        if !query::concepts::uses_concepts(&expr) {
+            return Ok(expr);
+        }
+        self.concepts()?.expand(&expr).map_err(|e| UsageError(e.to_string()).into())
     }
 
     /// Opens the index, building it first when there is none; warns when
@@ -226,7 +247,7 @@ impl Ctx {
 
     fn search(self, a: SearchArgs) -> Result<Exit> {
         let started = Instant::now();
-        let (matcher, filters) = parse_query(&a.query, &a.filters)?;
+        let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
         let reader = self.open()?;
         warn_unmatched_places(&reader, &filters);
         let limit = if a.all { None } else { Some(a.limit) };
@@ -271,7 +292,7 @@ impl Ctx {
 
     fn count(self, a: CountArgs) -> Result<Exit> {
         let by = GroupBy::parse_keys(&a.by).map_err(UsageError)?;
-        let (matcher, filters) = parse_query(&a.query, &a.filters)?;
+        let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
         let matcher = matcher
             .ok_or_else(|| UsageError("count needs words to count, not only filters".into()))?;
         let reader = self.open()?;
@@ -581,14 +602,19 @@ fn summary_line(s: &BuildSummary) -> String {
     )
 }
 
-/// Parses the query words and merges the filter flags.
-pub fn parse_query(words: &[String], flags: &FilterArgs) -> Result<(Option<Matcher>, Filters)> {
+/// Parses the query words, expands its concepts (`@name`) and merges the
+/// filter flags.
+pub fn parse_query(
+    ctx: &Ctx,
+    words: &[String],
+    flags: &FilterArgs,
+) -> Result<(Option<Matcher>, Filters)> {
     let text = words.join(" ");
     let parsed = query::parse(&text).map_err(|e| UsageError(format!("bad query: {e}")))?;
     let mut filters = parsed.filters;
     filters.merge(flag_filters(flags)?);
-    let matcher = parsed
-        .expr
+    let expr = parsed.expr.map(|e| ctx.expand_concepts(e)).transpose()?;
+    let matcher = expr
         .as_ref()
         .map(Matcher::from_expr)
         .transpose()

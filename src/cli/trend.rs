@@ -28,7 +28,7 @@ use crate::analysis::count::UNKNOWN;
 use crate::analysis::{self, Group, GroupBy, Trend};
 use crate::output::chart::{self, LineChart, Series};
 use crate::output::{csv, human, json};
-use crate::query::{self, Matcher};
+use crate::query::{self, Expr, Matcher};
 
 /// Width of all the bar lanes together, in terminal columns.
 const BARS_WIDTH: usize = 40;
@@ -137,7 +137,8 @@ pub fn run(ctx: &Ctx, a: TrendArgs) -> Result<Exit> {
     })?;
     let filters = flag_filters(&a.filters)?;
     let labels: Vec<String> = a.queries.iter().map(|q| q.trim().to_string()).collect();
-    let matchers = labels.iter().map(|q| matcher_of(q)).collect::<Result<Vec<_>>>()?;
+    let expand = |e: Expr| ctx.expand_concepts(e);
+    let matchers = labels.iter().map(|q| matcher_of(q, &expand)).collect::<Result<Vec<_>>>()?;
     let reader = ctx.open()?;
     warn_unmatched_places(&reader, &filters);
     let trend = analysis::trend(&reader, &matchers, &filters, by)?;
@@ -206,8 +207,9 @@ pub fn run(ctx: &Ctx, a: TrendArgs) -> Result<Exit> {
     Ok(Exit::matched(matched))
 }
 
-/// One trend query: words to count, no filters of its own.
-fn matcher_of(q: &str) -> Result<Matcher> {
+/// One trend query: words to count, no filters of its own; `expand`
+/// replaces its concepts (`@name`).
+fn matcher_of(q: &str, expand: &dyn Fn(Expr) -> Result<Expr>) -> Result<Matcher> {
     let parsed = query::parse(q).map_err(|e| UsageError(format!("bad query {q:?}: {e}")))?;
     if !parsed.filters.is_empty() {
         return Err(UsageError(format!(
@@ -215,8 +217,8 @@ fn matcher_of(q: &str) -> Result<Matcher> {
         ))
         .into());
     }
-    let matcher = parsed
-        .expr
+    let expr = parsed.expr.map(expand).transpose()?;
+    let matcher = expr
         .as_ref()
         .map(Matcher::from_expr)
         .transpose()
@@ -388,6 +390,7 @@ mod tests {
 
     #[test]
     fn queries_are_words_without_filters() {
+        let matcher_of = |q: &str| super::matcher_of(q, &Ok);
         assert!(matcher_of("依法行政").is_ok());
         assert!(matcher_of("法律顾问 全覆盖").is_ok());
         let err = matcher_of("依法行政 year:2020").unwrap_err().to_string();
