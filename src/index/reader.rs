@@ -13,6 +13,9 @@ use super::records::{ReportRecord, SkipRecord};
 use super::schema::{Fields, KIND_MANIFEST, KIND_REPORT, KIND_SKIPPED};
 use super::store::{self, Payload, Probe};
 
+/// Every report record by id, and every skipped file.
+type Records = (HashMap<String, Arc<ReportRecord>>, Vec<SkipRecord>);
+
 /// An index opened for reading.
 ///
 /// Report records are loaded lazily: a plain search needs only the records
@@ -28,7 +31,7 @@ pub struct IndexReader {
     pub searcher: Searcher,
     /// The payload of the last commit.
     pub payload: Payload,
-    all: OnceLock<(HashMap<String, Arc<ReportRecord>>, Vec<SkipRecord>)>,
+    all: OnceLock<Records>,
     cache: Mutex<HashMap<String, Arc<ReportRecord>>>,
 }
 
@@ -67,7 +70,7 @@ impl IndexReader {
         })
     }
 
-    fn load_all(&self) -> tantivy::Result<&(HashMap<String, Arc<ReportRecord>>, Vec<SkipRecord>)> {
+    fn load_all(&self) -> tantivy::Result<&Records> {
         if let Some(all) = self.all.get() {
             return Ok(all);
         }
