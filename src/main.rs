@@ -17,7 +17,9 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { Exit::Error.code() } else { 0 });
         }
     };
-    match cli::run(args) {
+    let result = cli::run(args);
+    cli::finish();
+    match result {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
             // `baogao search x | head` must not report an error.

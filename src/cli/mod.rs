@@ -68,6 +68,18 @@ impl Exit {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Work started in the background (the corpus-changed check) that must
+/// end before the process does.
+static BACKGROUND: std::sync::Mutex<Option<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(None);
+
+/// Waits for background work (call before exiting).
+pub fn finish() {
+    if let Some(h) = BACKGROUND.lock().expect("background lock").take() {
+        let _ = h.join();
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
     let color = color_choice(cli.color);
@@ -142,6 +154,11 @@ impl Ctx {
     /// Opens the index, building it first when there is none; warns when
     /// the corpus changed since it was built.
     pub fn open(&self) -> Result<IndexReader> {
+        // jieba loads its dictionaries in ~0.1 s: start now, in parallel
+        // with opening the index (queries need it for ranking).
+        std::thread::spawn(|| {
+            crate::text::segment::jieba();
+        });
         match IndexReader::open(&self.index) {
             Ok(reader) => {
                 self.warn_if_changed(&reader);
@@ -166,27 +183,32 @@ impl Ctx {
         Ok(build::build(&opts, progress)?)
     }
 
-    /// Compares the corpus folder with what the index recorded (paths,
-    /// sizes, modification times) and prints one line if they differ.
+    /// Compares the corpus folder with what the last build saw (paths,
+    /// sizes, modification times) and prints one line if they differ. The
+    /// walk runs on a background thread; [`finish`] waits for it before
+    /// the process exits.
     fn warn_if_changed(&self, reader: &IndexReader) {
-        let corpus = &reader.payload.corpus;
-        let Ok(files) = walk::scan(corpus) else { return };
+        let corpus = reader.payload.corpus.clone();
         let Ok(mut known) = reader.manifest() else { return };
-        let (mut new, mut changed) = (0, 0);
-        for f in &files {
-            match known.remove(f.rel.as_str()) {
-                None => new += 1,
-                Some((size, mtime)) if size != f.size || mtime != f.mtime => changed += 1,
-                Some(_) => {}
+        let handle = std::thread::spawn(move || {
+            let Ok(files) = walk::scan(&corpus) else { return };
+            let (mut new, mut changed) = (0, 0);
+            for f in &files {
+                match known.remove(f.rel.as_str()) {
+                    None => new += 1,
+                    Some((size, mtime)) if size != f.size || mtime != f.mtime => changed += 1,
+                    Some(_) => {}
+                }
             }
-        }
-        let removed = known.len();
-        if new + changed + removed > 0 {
-            eprintln!(
-                "baogao: warning: the corpus {} changed since the index was built ({new} new, {changed} changed, {removed} removed files); run `baogao index` to update it",
-                corpus.display()
-            );
-        }
+            let removed = known.len();
+            if new + changed + removed > 0 {
+                eprintln!(
+                    "baogao: warning: the corpus {} changed since the index was built ({new} new, {changed} changed, {removed} removed files); run `baogao index` to update it",
+                    corpus.display()
+                );
+            }
+        });
+        *BACKGROUND.lock().expect("background lock") = Some(handle);
     }
 
     fn index_cmd(mut self, a: IndexArgs) -> Result<Exit> {
@@ -653,6 +675,9 @@ pub fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
         ("province", &f.province),
         ("place", &f.place),
     ];
+    if lists.iter().all(|(_, v)| v.is_empty()) {
+        return;
+    }
     let Ok(reports) = reader.reports() else { return };
     for (name, values) in lists {
         for v in values {

@@ -217,9 +217,6 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
     };
 
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
-    if std::env::var_os("BAOGAO_NOMERGE").is_some() {
-        writer.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
-    }
     if opts.full {
         // Atomic: the old documents stay visible until the commit below.
         writer.delete_all_documents()?;
