@@ -36,6 +36,8 @@ use crate::search::{PassageDoc, SearchError, Searcher};
 pub enum GroupBy {
     /// Report year.
     Year,
+    /// Decade of the report year (`1990s`).
+    Decade,
     /// Township.
     Township,
     /// County.
@@ -57,6 +59,7 @@ impl GroupBy {
     pub fn parse(s: &str) -> Option<GroupBy> {
         Some(match s {
             "year" => GroupBy::Year,
+            "decade" => GroupBy::Decade,
             "township" => GroupBy::Township,
             "county" => GroupBy::County,
             "city" => GroupBy::City,
@@ -93,6 +96,7 @@ impl GroupBy {
     pub fn name(self) -> &'static str {
         match self {
             GroupBy::Year => "year",
+            GroupBy::Decade => "decade",
             GroupBy::Township => "township",
             GroupBy::County => "county",
             GroupBy::City => "city",
@@ -105,7 +109,7 @@ impl GroupBy {
 
     /// The accepted names, for messages.
     pub const NAMES: &'static str =
-        "year, township, county, city, province, level, section, report";
+        "year, decade, township, county, city, province, level, section, report";
 
     /// Orders two keys of this grouping: years numerically, reports by
     /// path, sections and levels in their canonical order, other keys by
@@ -113,7 +117,10 @@ impl GroupBy {
     pub fn compare(self, a: &str, b: &str, reader: &IndexReader) -> Ordering {
         let unknown = (a == UNKNOWN).cmp(&(b == UNKNOWN));
         unknown.then_with(|| match self {
-            GroupBy::Year => a.parse::<i64>().unwrap_or(0).cmp(&b.parse::<i64>().unwrap_or(0)),
+            GroupBy::Year | GroupBy::Decade => {
+                let n = |k: &str| k.trim_end_matches('s').parse::<i64>().unwrap_or(0);
+                n(a).cmp(&n(b))
+            }
             GroupBy::Report => {
                 let path =
                     |k: &str| reader.reports().ok().and_then(|m| m.get(k)).map(|r| r.path.clone());
@@ -211,6 +218,7 @@ fn keys(r: &ReportRecord, by: GroupBy, sections: &[SectionKind]) -> Vec<(String,
         |v: Option<String>| vec![(v.unwrap_or_else(|| UNKNOWN.to_string()), r.chars_in(sections))];
     match by {
         GroupBy::Year => one(r.meta.year.map(|y| y.to_string())),
+        GroupBy::Decade => one(r.meta.year.map(|y| format!("{}s", y.div_euclid(10) * 10))),
         GroupBy::Township => one(r.meta.township.clone()),
         GroupBy::County => one(r.meta.county.clone()),
         GroupBy::City => one(r.meta.city.clone()),

@@ -165,7 +165,7 @@ pub struct CountArgs {
     #[arg(required = true, value_name = "QUERY")]
     pub query: Vec<String>,
     /// Group by one key, or two separated by a comma for a pivot table
-    /// (`year,province`): year, township, county, city, province, level,
+    /// (`year,province`): year, decade, township, county, city, province, level,
     /// section, report.
     #[arg(long, default_value = "year", value_name = "KEY[,KEY2]")]
     pub by: String,

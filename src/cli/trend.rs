@@ -46,7 +46,7 @@ pub struct TrendArgs {
     /// ("法律顾问 全覆盖" is one query with two words).
     #[arg(required = true, value_name = "QUERY")]
     pub queries: Vec<String>,
-    /// Group by: year, township, county, city, province, level, section,
+    /// Group by: year, decade, township, county, city, province, level, section,
     /// report.
     #[arg(long, default_value = "year", value_name = "KEY")]
     pub by: String,

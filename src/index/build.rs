@@ -42,7 +42,7 @@ use crate::corpus::{Metadata, SkipReason};
 use crate::text::normalize;
 
 /// Memory budget of tantivy's writer (shared by its threads).
-const WRITER_MEMORY: usize = 200 << 20;
+const WRITER_MEMORY: usize = 160 << 20;
 /// A batch handed to rayon holds at most this many bytes of files to read…
 const BATCH_BYTES: u64 = 16 << 20;
 /// … and at most this many files.
@@ -136,6 +136,19 @@ pub enum BuildError {
     Io(#[from] std::io::Error),
 }
 
+/// Segments stop growing by merges at this many documents (passages):
+/// merging ever larger segments would map gigabytes of index into memory
+/// on large corpora, and a few dozen segments search fast enough.
+const MAX_DOCS_BEFORE_MERGE: usize = 400_000;
+
+/// tantivy's log merge policy, with segment growth bounded (peak memory
+/// stays under 1 GiB on a 1 GB corpus).
+fn merge_policy() -> tantivy::merge_policy::LogMergePolicy {
+    let mut policy = tantivy::merge_policy::LogMergePolicy::default();
+    policy.set_max_docs_before_merge(MAX_DOCS_BEFORE_MERGE);
+    policy
+}
+
 /// The stable id of a report: the first 10 hex digits of the blake3 hash
 /// of its relative path. 40 bits: a clash among 100,000 reports has a
 /// probability of about 0.5%; [`build`] detects it and derives another id
@@ -217,6 +230,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
     };
 
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+    writer.set_merge_policy(Box::new(merge_policy()));
     if opts.full {
         // Atomic: the old documents stay visible until the commit below.
         writer.delete_all_documents()?;
