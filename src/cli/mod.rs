@@ -235,13 +235,27 @@ impl Ctx {
                 },
             )?;
         } else {
-            writeln!(out, "{}", summary_line(&summary))?;
             let m = summary.missing;
+            let rows: Vec<Vec<String>> = [
+                ("added", summary.added),
+                ("updated", summary.updated),
+                ("removed", summary.removed),
+                ("unchanged", summary.unchanged),
+                ("skipped", summary.skipped.len()),
+                ("reports in the index", summary.reports),
+                ("  without a year", m.year),
+                ("  without a township", m.township),
+                ("  without any locality", m.locality),
+            ]
+            .iter()
+            .map(|(k, v)| vec![k.to_string(), v.to_string()])
+            .collect();
+            human::print_table(&mut out, &["summary", ""], &rows, 1)?;
+            writeln!(out, "{}", read_line(&summary))?;
             if m.year + m.locality > 0 {
                 writeln!(
                     out,
-                    "metadata: {} without year, {} without township, {} without any locality (see `baogao reports --missing year`)",
-                    m.year, m.township, m.locality
+                    "(list reports lacking metadata with `baogao reports --missing year|township|locality`, fix them with NAME.meta.toml or metadata.csv)"
                 )?;
             }
             let show = if a.verbose || !io::stdout().is_terminal() { usize::MAX } else { 20 };
@@ -597,6 +611,23 @@ fn print_report_header(out: &mut dyn WriteColor, r: &crate::index::ReportRecord)
     )?;
     writeln!(out, "issuer:    {}", human::sanitize(&opt(&m.issuer)))?;
     writeln!(out, "chars:     {}    passages: {}    encoding: {}", r.chars, r.passages, r.encoding)
+}
+
+/// What a build read, and how fast.
+fn read_line(s: &BuildSummary) -> String {
+    let secs = s.elapsed.as_secs_f64();
+    if s.files_read == 0 {
+        format!("nothing to read: the index was up to date ({secs:.2} s)")
+    } else {
+        format!(
+            "read {} files, {:.1} MB in {:.1} s ({:.1} MB/s){}",
+            s.files_read,
+            s.bytes as f64 / 1e6,
+            secs,
+            if secs > 0.0 { s.bytes as f64 / 1e6 / secs } else { 0.0 },
+            if s.committed { "" } else { "; nothing changed, nothing committed" }
+        )
+    }
 }
 
 /// One-line summary of a build.

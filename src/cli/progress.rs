@@ -1,6 +1,7 @@
 //! The indexing progress bar (indicatif), shown only on a terminal.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,12 +12,19 @@ use crate::index::build::Progress;
 /// the output is JSON.
 pub struct Bar {
     bar: Option<ProgressBar>,
+    /// Files done and in all.
+    done: AtomicUsize,
+    total: AtomicUsize,
 }
 
 /// The bar for this process: hidden unless stderr is a terminal.
 pub fn for_terminal(json: bool) -> Bar {
     let show = !json && std::io::stderr().is_terminal();
-    Bar { bar: show.then(|| ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())) }
+    Bar {
+        bar: show.then(|| ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())),
+        done: AtomicUsize::new(0),
+        total: AtomicUsize::new(0),
+    }
 }
 
 impl Progress for Bar {
@@ -32,20 +40,15 @@ impl Progress for Bar {
             );
             bar.set_message(format!("0/{files} files"));
             bar.enable_steady_tick(Duration::from_millis(200));
-            // Remember the file total in the bar's prefix for `advance`.
-            bar.set_prefix(files.to_string());
         }
+        self.total.store(files, Ordering::Relaxed);
     }
 
     fn advance(&self, bytes: u64) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(bar) = &self.bar {
             bar.inc(bytes);
-            let done = bar.per_sec(); // keeps the estimate fresh
-            let _ = done;
-            let files_done =
-                bar.message().split('/').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
-                    + 1;
-            bar.set_message(format!("{files_done}/{} files", bar.prefix()));
+            bar.set_message(format!("{done}/{} files", self.total.load(Ordering::Relaxed)));
         }
     }
 

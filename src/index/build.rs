@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use tantivy::schema::TantivyDocument;
 use tantivy::{IndexWriter, Term};
 
-use super::records::{FileStamp, ReportRecord, SkipRecord};
+use super::records::{FileStamp, Manifest, ReportRecord, ReportStub, SkipRecord};
 use super::schema::{
     Fields, KIND_MANIFEST, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH,
 };
@@ -38,11 +38,11 @@ use super::store::{self, BuildLock, Payload, Probe};
 use crate::corpus::overrides::MetadataTable;
 use crate::corpus::read::{self, Report};
 use crate::corpus::walk::{self, CorpusFile, FileKind};
-use crate::corpus::{Metadata, SkipReason};
+use crate::corpus::SkipReason;
 use crate::text::normalize;
 
 /// Memory budget of tantivy's writer (shared by its threads).
-const WRITER_MEMORY: usize = 160 << 20;
+const WRITER_MEMORY: usize = 128 << 20;
 /// A batch handed to rayon holds at most this many bytes of files to read…
 const BATCH_BYTES: u64 = 16 << 20;
 /// … and at most this many files.
@@ -139,7 +139,7 @@ pub enum BuildError {
 /// Segments stop growing by merges at this many documents (passages):
 /// merging ever larger segments would map gigabytes of index into memory
 /// on large corpora, and a few dozen segments search fast enough.
-const MAX_DOCS_BEFORE_MERGE: usize = 400_000;
+const MAX_DOCS_BEFORE_MERGE: usize = 150_000;
 
 /// tantivy's log merge policy, with segment growth bounded (peak memory
 /// stays under 1 GiB on a 1 GB corpus).
@@ -182,7 +182,7 @@ impl Prepared {
 /// What the index knew about a path before this run.
 enum Known {
     Nothing,
-    Report(Box<ReportRecord>),
+    Report(Box<ReportStub>),
     Skip(SkipRecord),
 }
 
@@ -190,9 +190,9 @@ enum Known {
 /// duplicates.
 enum Seen {
     /// A report we did not need to read: same stamp and overrides.
-    Unchanged(ReportRecord),
+    Unchanged(ReportStub),
     /// Only the modification time changed: same bytes, same overrides.
-    Touched(ReportRecord, FileStamp),
+    Touched(ReportStub, FileStamp),
     /// Read and processed (normalized and segmented, in parallel).
     Fresh(Box<Prepared>, FileStamp),
     /// Not a report (empty, binary, unsupported…); `unchanged` when the
@@ -212,8 +212,18 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
 
     let (index, fields, reports, skips) = match store::probe(&opts.index) {
         Probe::Ready(opened) if !opts.full => {
-            let (reports, skips) = super::reader::load_records(&opened.index, &opened.fields)?;
-            (opened.index, opened.fields, reports, skips)
+            // The manifest document lists every file with what we need to
+            // know without reading its record; older indexes lack it.
+            let searcher = opened.index.reader()?.searcher();
+            let manifest = match super::reader::load_manifest(&searcher, &opened.fields)? {
+                Some(m) => m,
+                None => {
+                    let (reports, skipped) =
+                        super::reader::load_records(&opened.index, &opened.fields)?;
+                    Manifest { reports: reports.iter().map(ReportStub::of).collect(), skipped }
+                }
+            };
+            (opened.index, opened.fields, manifest.reports, manifest.skipped)
         }
         Probe::Ready(opened) => (opened.index, opened.fields, Vec::new(), Vec::new()),
         Probe::Missing => {
@@ -236,19 +246,19 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
         writer.delete_all_documents()?;
     }
     let (table, table_warnings) = MetadataTable::load(&corpus_abs);
-    let mut pass = Pass::new(&writer, &fields, &table, reports, skips);
+    let old = index.reader()?.searcher();
+    let mut pass = Pass::new(&writer, &fields, &table, &old, reports, skips);
     pass.run(&files, progress)?;
-    let mut summary = pass.finish()?;
+    let (mut summary, stubs) = pass.finish()?;
     if opts.full || summary.committed {
-        // What this build saw, for the cheap "corpus changed" check.
+        // What this build saw, for the next build and the "corpus
+        // changed" check.
         writer.delete_term(Term::from_field_text(fields.path, MANIFEST_PATH));
+        let manifest = Manifest { reports: stubs, skipped: summary.skipped.clone() };
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.kind, KIND_MANIFEST);
         doc.add_text(fields.path, MANIFEST_PATH);
-        doc.add_text(
-            fields.data,
-            super::reader::format_manifest(files.iter().map(|f| (f.rel.as_str(), f.size, f.mtime))),
-        );
+        doc.add_text(fields.data, serde_json::to_string(&manifest).expect("manifest serializes"));
         writer.add_document(doc)?;
     }
     summary.warnings.splice(0..0, table_warnings);
@@ -277,9 +287,13 @@ struct Pass<'a> {
     fields: &'a Fields,
     /// The corpus's `metadata.csv`.
     table: &'a MetadataTable,
+    /// The last commit, to read the records of touched files.
+    old: &'a tantivy::Searcher,
+    /// The reports of the new state, for the manifest.
+    stubs: Vec<ReportStub>,
     /// Records from the last commit, taken out as their paths are seen;
     /// what is left at the end was removed from the corpus.
-    reports: HashMap<String, ReportRecord>,
+    reports: HashMap<String, ReportStub>,
     skips: HashMap<String, SkipRecord>,
     /// Report ids in use.
     ids: HashSet<String>,
@@ -297,7 +311,8 @@ impl<'a> Pass<'a> {
         writer: &'a IndexWriter,
         fields: &'a Fields,
         table: &'a MetadataTable,
-        reports: Vec<ReportRecord>,
+        old: &'a tantivy::Searcher,
+        reports: Vec<ReportStub>,
         skips: Vec<SkipRecord>,
     ) -> Self {
         let ids = reports.iter().map(|r| r.id.clone()).collect();
@@ -306,6 +321,8 @@ impl<'a> Pass<'a> {
             writer,
             fields,
             table,
+            old,
+            stubs: Vec::new(),
             reports: reports.into_iter().map(|r| (r.path.clone(), r)).collect(),
             skips: skips.into_iter().map(|s| (s.path.clone(), s)).collect(),
             ids,
@@ -440,16 +457,22 @@ impl<'a> Pass<'a> {
         match s {
             Seen::Unchanged(r) => {
                 self.summary.unchanged += 1;
-                self.count_report(&r.meta);
+                self.count_report(r.missing);
+                self.stubs.push(r);
             }
             Seen::Touched(mut r, stamp) => {
                 // Same content: only the record's stamp is rewritten.
                 self.summary.unchanged += 1;
-                self.count_report(&r.meta);
+                self.count_report(r.missing);
+                if let Some(mut record) = super::reader::load_record(self.old, self.fields, &r.id)?
+                {
+                    record.stamp = stamp.clone();
+                    self.writer.delete_term(Term::from_field_text(self.fields.path, rel));
+                    self.writer.add_document(report_doc(self.fields, &record))?;
+                    self.changed = true;
+                }
                 r.stamp = stamp;
-                self.writer.delete_term(Term::from_field_text(self.fields.path, rel));
-                self.writer.add_document(report_doc(self.fields, &r))?;
-                self.changed = true;
+                self.stubs.push(r);
             }
             Seen::Fresh(prepared, stamp) => {
                 if was_report {
@@ -505,7 +528,9 @@ impl<'a> Pass<'a> {
             .warnings
             .extend(prepared.report.warnings.iter().map(|w| format!("{rel}: {w}")));
         let (record, docs) = documents(self.fields, id, prepared, stamp, overrides);
-        self.count_report(&record.meta);
+        let stub = ReportStub::of(&record);
+        self.count_report(stub.missing);
+        self.stubs.push(stub);
         for doc in docs {
             self.writer.add_document(doc)?;
         }
@@ -530,13 +555,16 @@ impl<'a> Pass<'a> {
         self.changed = true;
     }
 
-    fn count_report(&mut self, meta: &Metadata) {
+    fn count_report(&mut self, missing: [bool; 3]) {
         self.summary.reports += 1;
-        count_missing(&mut self.summary.missing, meta);
+        let m = &mut self.summary.missing;
+        m.year += missing[0] as usize;
+        m.township += missing[1] as usize;
+        m.locality += missing[2] as usize;
     }
 
     /// Deletes what was removed from the corpus and returns the summary.
-    fn finish(mut self) -> Result<BuildSummary, BuildError> {
+    fn finish(mut self) -> Result<(BuildSummary, Vec<ReportStub>), BuildError> {
         let gone: Vec<String> = self.reports.keys().cloned().collect();
         for rel in gone {
             self.delete_report(&rel);
@@ -548,7 +576,7 @@ impl<'a> Pass<'a> {
             self.changed = true;
         }
         self.summary.committed = self.changed;
-        Ok(self.summary)
+        Ok((self.summary, self.stubs))
     }
 }
 
@@ -618,24 +646,6 @@ fn read_file(file: &CorpusFile, table: &MetadataTable) -> Seen {
             },
             unchanged: false,
         },
-    }
-}
-
-fn count_missing(m: &mut MissingCounts, meta: &Metadata) {
-    if meta.year.is_none() {
-        m.year += 1;
-    }
-    if meta.township.is_none() {
-        m.township += 1;
-    }
-    let national = meta.level == Some(crate::corpus::Level::National);
-    if !national
-        && meta.province.is_none()
-        && meta.city.is_none()
-        && meta.county.is_none()
-        && meta.township.is_none()
-    {
-        m.locality += 1;
     }
 }
 

@@ -9,7 +9,7 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::{Index, Searcher, Term};
 
-use super::records::{ReportRecord, SkipRecord};
+use super::records::{Manifest, ReportRecord, ReportStub, SkipRecord};
 use super::schema::{Fields, KIND_MANIFEST, KIND_REPORT, KIND_SKIPPED};
 use super::store::{self, Payload, Probe};
 
@@ -98,16 +98,9 @@ impl IndexReader {
         if let Some(r) = self.cache.lock().expect("cache lock").get(id) {
             return Ok(Some(r.clone()));
         }
-        let q = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(term_query(self.fields.kind, KIND_REPORT)) as Box<dyn Query>),
-            (Occur::Must, Box::new(term_query(self.fields.report, id))),
-        ]);
-        let Some(addr) = self.searcher.search(&q, &DocSetCollector)?.into_iter().next() else {
+        let Some(record) = load_record(&self.searcher, &self.fields, id)? else {
             return Ok(None);
         };
-        let doc: TantivyDocument = self.searcher.doc(addr)?;
-        let data = doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("");
-        let record: ReportRecord = serde_json::from_str(data).map_err(corrupt)?;
         let record = Arc::new(record);
         self.cache.lock().expect("cache lock").insert(id.to_string(), record.clone());
         Ok(Some(record))
@@ -121,24 +114,53 @@ impl IndexReader {
     }
 
     /// What the last build saw of the corpus: path → (size, modification
-    /// time) of every file, indexed or skipped (one stored document).
+    /// time) of every file, indexed or skipped.
     pub fn manifest(&self) -> tantivy::Result<HashMap<String, (u64, i64)>> {
-        let q = term_query(self.fields.kind, KIND_MANIFEST);
-        if let Some(addr) = self.searcher.search(&q, &DocSetCollector)?.into_iter().next() {
-            let doc: TantivyDocument = self.searcher.doc(addr)?;
-            let data = doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("");
-            return Ok(parse_manifest(data));
-        }
-        // An index without manifest: fall back on the records.
+        let m = match load_manifest(&self.searcher, &self.fields)? {
+            Some(m) => m,
+            None => Manifest {
+                reports: self.reports()?.values().map(|r| ReportStub::of(r)).collect(),
+                skipped: self.skipped()?.to_vec(),
+            },
+        };
         let mut known = HashMap::new();
-        for r in self.reports()?.values() {
-            known.insert(r.path.clone(), (r.stamp.size, r.stamp.mtime));
+        for r in m.reports {
+            known.insert(r.path, (r.stamp.size, r.stamp.mtime));
         }
-        for s in self.skipped()? {
-            known.insert(s.path.clone(), (s.stamp.size, s.stamp.mtime));
+        for s in m.skipped {
+            known.insert(s.path, (s.stamp.size, s.stamp.mtime));
         }
         Ok(known)
     }
+}
+
+/// Reads the manifest document, if the index has one.
+pub fn load_manifest(searcher: &Searcher, fields: &Fields) -> tantivy::Result<Option<Manifest>> {
+    let q = term_query(fields.kind, KIND_MANIFEST);
+    let Some(addr) = searcher.search(&q, &DocSetCollector)?.into_iter().next() else {
+        return Ok(None);
+    };
+    let doc: TantivyDocument = searcher.doc(addr)?;
+    let data = doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("");
+    Ok(Some(serde_json::from_str(data).map_err(corrupt)?))
+}
+
+/// One report's full record, read from its stored document.
+pub fn load_record(
+    searcher: &Searcher,
+    fields: &Fields,
+    id: &str,
+) -> tantivy::Result<Option<ReportRecord>> {
+    let q = BooleanQuery::new(vec![
+        (Occur::Must, Box::new(term_query(fields.kind, KIND_REPORT)) as Box<dyn Query>),
+        (Occur::Must, Box::new(term_query(fields.report, id))),
+    ]);
+    let Some(addr) = searcher.search(&q, &DocSetCollector)?.into_iter().next() else {
+        return Ok(None);
+    };
+    let doc: TantivyDocument = searcher.doc(addr)?;
+    let data = doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("");
+    Ok(Some(serde_json::from_str(data).map_err(corrupt)?))
 }
 
 fn term_query(field: tantivy::schema::Field, value: &str) -> TermQuery {
@@ -147,31 +169,6 @@ fn term_query(field: tantivy::schema::Field, value: &str) -> TermQuery {
 
 fn corrupt(e: serde_json::Error) -> tantivy::TantivyError {
     tantivy::TantivyError::InternalError(format!("a stored record is not valid: {e}"))
-}
-
-/// The manifest's text: one `path \t size \t mtime` line per file.
-pub fn format_manifest<'a>(files: impl IntoIterator<Item = (&'a str, u64, i64)>) -> String {
-    let mut out = String::new();
-    for (path, size, mtime) in files {
-        out.push_str(path);
-        out.push('\t');
-        out.push_str(&size.to_string());
-        out.push('\t');
-        out.push_str(&mtime.to_string());
-        out.push('\n');
-    }
-    out
-}
-
-fn parse_manifest(text: &str) -> HashMap<String, (u64, i64)> {
-    text.lines()
-        .filter_map(|l| {
-            let mut parts = l.rsplitn(3, '\t');
-            let mtime = parts.next()?.parse().ok()?;
-            let size = parts.next()?.parse().ok()?;
-            Some((parts.next()?.to_string(), (size, mtime)))
-        })
-        .collect()
 }
 
 /// Loads every report and skipped-file record of an index.

@@ -57,3 +57,61 @@ pub struct SkipRecord {
     /// The file as it was when seen.
     pub stamp: FileStamp,
 }
+
+/// What an incremental build needs to know of an indexed report without
+/// reading its record: kept for every report in the index's manifest
+/// document, so that a no-op reindex of 100,000 reports reads one stored
+/// document instead of 100,000.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportStub {
+    /// Report id.
+    pub id: String,
+    /// Path relative to the corpus root.
+    pub path: String,
+    /// The file as it was when indexed.
+    pub stamp: FileStamp,
+    /// Fingerprint of the overrides that applied.
+    pub overrides: Option<String>,
+    /// blake3 of the normalized text (duplicates).
+    pub text_hash: String,
+    /// Lacks a year / a township / any locality (for the summary).
+    pub missing: [bool; 3],
+}
+
+impl ReportStub {
+    /// The stub of a full record.
+    pub fn of(r: &ReportRecord) -> ReportStub {
+        ReportStub {
+            id: r.id.clone(),
+            path: r.path.clone(),
+            stamp: r.stamp.clone(),
+            overrides: r.overrides.clone(),
+            text_hash: r.text_hash.clone(),
+            missing: missing_flags(&r.meta),
+        }
+    }
+}
+
+/// Whether a report lacks a year, a township, any locality (a national
+/// report lacks no locality).
+pub fn missing_flags(m: &Metadata) -> [bool; 3] {
+    let national = m.level == Some(crate::corpus::Level::National);
+    [
+        m.year.is_none(),
+        m.township.is_none(),
+        !national
+            && m.province.is_none()
+            && m.city.is_none()
+            && m.county.is_none()
+            && m.township.is_none(),
+    ]
+}
+
+/// The manifest document: every file the last build saw.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Indexed reports.
+    pub reports: Vec<ReportStub>,
+    /// Skipped files.
+    pub skipped: Vec<SkipRecord>,
+}

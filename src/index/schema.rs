@@ -24,7 +24,7 @@ use super::tokenizer::{BigramTokenizer, JiebaTokenizer, BIGRAM, JIEBA};
 
 /// Version of the index layout; bumped whenever the schema or the meaning
 /// of a stored field changes, so that an old index asks for `--full`.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// The `kind` of a passage document.
 pub const KIND_PASSAGE: &str = "passage";
