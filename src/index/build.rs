@@ -42,7 +42,7 @@ use crate::corpus::SkipReason;
 use crate::text::normalize;
 
 /// Memory budget of tantivy's writer (shared by its threads).
-const WRITER_MEMORY: usize = 128 << 20;
+const WRITER_MEMORY: usize = 100 << 20;
 /// A batch handed to rayon holds at most this many bytes of files to read…
 const BATCH_BYTES: u64 = 16 << 20;
 /// … and at most this many files.
