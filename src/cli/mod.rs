@@ -632,26 +632,15 @@ fn read_line(s: &BuildSummary) -> String {
 
 /// One-line summary of a build.
 fn summary_line(s: &BuildSummary) -> String {
-    let secs = s.elapsed.as_secs_f64();
-    let read = if s.files_read == 0 {
-        format!("nothing to read, {:.2} s", secs)
-    } else {
-        format!(
-            "read {} files, {:.1} MB in {:.1} s ({:.1} MB/s)",
-            s.files_read,
-            s.bytes as f64 / 1e6,
-            secs,
-            if secs > 0.0 { s.bytes as f64 / 1e6 / secs } else { 0.0 }
-        )
-    };
     format!(
-        "{} reports in the index: {} added, {} updated, {} removed, {} unchanged; {} files skipped; {read}",
+        "{} reports in the index: {} added, {} updated, {} removed, {} unchanged; {} files skipped; {}",
         s.reports,
         s.added,
         s.updated,
         s.removed,
         s.unchanged,
         s.skipped.len(),
+        read_line(s),
     )
 }
 
