@@ -33,48 +33,50 @@ pub const END: char = '\u{3}';
 pub const JIEBA: &str = "baogao_jieba";
 
 /// jieba words of already-normalized text (see [`crate::text::segment`]),
-/// for BM25 ranking. Runs on tantivy's indexing threads.
+/// for BM25 ranking. Runs on tantivy's indexing threads; one reused token
+/// buffer, no allocation per word.
 #[derive(Clone, Default)]
 pub struct JiebaTokenizer {
-    tokens: Vec<Token>,
+    offsets: Vec<(usize, usize)>,
+    token: Token,
 }
 
 /// The token stream of [`JiebaTokenizer`]: the words, segmented up front.
 pub struct JiebaStream<'a> {
-    tokens: &'a mut Vec<Token>,
+    text: &'a str,
+    offsets: &'a [(usize, usize)],
     next: usize,
+    token: &'a mut Token,
 }
 
 impl Tokenizer for JiebaTokenizer {
     type TokenStream<'a> = JiebaStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaStream<'a> {
-        self.tokens.clear();
-        for (position, (from, to)) in segment::words_with_byte_offsets(text).into_iter().enumerate()
-        {
-            self.tokens.push(Token {
-                offset_from: from,
-                offset_to: to,
-                position,
-                text: text[from..to].to_string(),
-                position_length: 1,
-            });
-        }
-        JiebaStream { tokens: &mut self.tokens, next: 0 }
+        self.offsets = segment::words_with_byte_offsets(text);
+        self.token.reset();
+        JiebaStream { text, offsets: &self.offsets, next: 0, token: &mut self.token }
     }
 }
 
 impl TokenStream for JiebaStream<'_> {
     fn advance(&mut self) -> bool {
+        let Some(&(from, to)) = self.offsets.get(self.next) else { return false };
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.next;
+        self.token.position_length = 1;
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[from..to]);
         self.next += 1;
-        self.next <= self.tokens.len()
+        true
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        self.token
     }
 }
 
@@ -157,6 +159,18 @@ mod tests {
             out.push((tok.text.clone(), tok.position, tok.offset_from, tok.offset_to));
         }
         out
+    }
+
+    #[test]
+    fn jieba_tokens_are_words_with_byte_offsets() {
+        let t = tokens(JiebaTokenizer::default(), "实现法律顾问全覆盖。");
+        let words: Vec<_> = t.iter().map(|t| t.0.as_str()).collect();
+        assert!(words.contains(&"法律顾问"), "{words:?}");
+        assert!(!words.contains(&"。"));
+        for (i, (text, pos, from, to)) in t.iter().enumerate() {
+            assert_eq!(*pos, i);
+            assert_eq!(&"实现法律顾问全覆盖。"[*from..*to], text);
+        }
     }
 
     #[test]
