@@ -240,7 +240,11 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
     };
 
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
-    writer.set_merge_policy(Box::new(merge_policy()));
+    if std::env::var_os("XNOMERGE").is_some() {
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    } else {
+        writer.set_merge_policy(Box::new(merge_policy()));
+    }
     if opts.full {
         // Atomic: the old documents stay visible until the commit below.
         writer.delete_all_documents()?;
@@ -691,7 +695,9 @@ fn documents(
             serde_json::to_string(&passage.path).expect("strings serialize"),
         );
         doc.add_text(fields.bi, &norm);
-        doc.add_text(fields.words, norm);
+        if std::env::var_os("XNOWORDS").is_none() {
+            doc.add_text(fields.words, norm);
+        }
         docs.push(doc);
     }
     let record = ReportRecord {

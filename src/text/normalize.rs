@@ -64,7 +64,24 @@ fn is_middle_dot(c: char) -> bool {
 /// common case in Chinese text, handled without calling the normalizer.
 #[inline]
 fn is_stable(c: char) -> bool {
-    matches!(c as u32, 0x4E00..=0x9FFF) || (c.is_ascii() && !c.is_ascii_uppercase())
+    // U+3001–3029: CJK punctuation (、。《》「」【】…), before the
+    // ideographic tone marks.
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3001..=0x3029)
+        || (c.is_ascii() && !c.is_ascii_uppercase())
+}
+
+/// NFKC of a full-width ASCII variant (U+FF01–FF5E: `，（）：１Ａ`) is the
+/// ASCII character 0xFEE0 below it.
+#[inline]
+fn fullwidth_ascii(c: char) -> Option<char> {
+    matches!(c as u32, 0xFF01..=0xFF5E).then(|| char::from_u32(c as u32 - 0xFEE0)).flatten()
+}
+
+/// `is_combining_mark` without the table lookup for the common case:
+/// ASCII and CJK ideographs are never combining marks.
+#[inline]
+fn combining(c: char) -> bool {
+    !matches!(c as u32, 0..=0x2FF | 0x4E00..=0x9FFF) && is_combining_mark(c)
 }
 
 /// Calls `emit(ch, original_char_range)` for every character of the text
@@ -78,11 +95,11 @@ fn fold_chars(text: &str, mut emit: impl FnMut(char, Range<usize>)) {
         // A base character followed by combining marks is normalized as a
         // unit so that NFKC can compose them (e + ◌́ = é).
         let mut end = i + 1;
-        if chars.peek().is_some_and(|&(_, n)| is_combining_mark(n)) {
+        if chars.peek().is_some_and(|&(_, n)| combining(n)) {
             group.clear();
             group.push(c);
             while let Some(&(j, n)) = chars.peek() {
-                if !is_combining_mark(n) {
+                if !combining(n) {
                     break;
                 }
                 group.push(n);
@@ -94,6 +111,8 @@ fn fold_chars(text: &str, mut emit: impl FnMut(char, Range<usize>)) {
             }
         } else if is_stable(c) {
             emit(c, i..end);
+        } else if let Some(a) = fullwidth_ascii(c) {
+            emit(fold(a), i..end);
         } else {
             for o in std::iter::once(c).nfkc() {
                 emit(fold(o), i..end);
@@ -247,6 +266,19 @@ pub fn count(haystack: &str, needle: &str) -> usize {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The fast paths (`is_stable`, `fullwidth_ascii`) agree with NFKC
+    /// and the folds for every character of the blocks they cover.
+    #[test]
+    fn fast_paths_equal_nfkc() {
+        let blocks = [0x20..0x7F, 0x3000..0x3040, 0x4E00..0xA000, 0xFF00..0xFFF0];
+        for c in blocks.into_iter().flatten().filter_map(char::from_u32) {
+            let slow: String = std::iter::once(c).nfkc().map(fold).collect();
+            let mut fast = String::new();
+            fold_chars(&c.to_string(), |o, _| fast.push(o));
+            assert_eq!(fast, slow, "U+{:04X}", c as u32);
+        }
+    }
 
     #[test]
     fn full_width_and_digits() {
