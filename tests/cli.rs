@@ -199,6 +199,13 @@ fn boolean_queries_and_filters() {
     assert_eq!(either, a + b - both);
     let near = hits(&["法律顾问 NEAR/10 全覆盖"]);
     assert!(near <= both && near >= 1, "{near} {both}");
+    // NOT of a NEAR: passages where the words are far apart must not be
+    // lost (they were, when the candidate query excluded every passage
+    // with both words).
+    let (a, both) = (hits(&["依法行政"]), hits(&["依法行政 法治政府"]));
+    let near = hits(&["依法行政 NEAR/10 法治政府"]);
+    assert!(near < both, "{near} {both}");
+    assert_eq!(hits(&["依法行政 -(依法行政 NEAR/10 法治政府)"]) + near, a);
     // filters as flags and inside the query agree
     assert_eq!(hits(&["法律顾问", "--year", "2023"]), hits(&["法律顾问 year:2023"]));
     assert_eq!(hits(&["法律顾问", "--province", "四川"]), hits(&["法律顾问 province:四川省"]));

@@ -23,7 +23,8 @@ use crate::text::segment;
 const GRAM_WEIGHT: f32 = 0.2;
 
 /// The candidate query for a matcher: exact for words, AND, OR and NOT;
-/// for NEAR, both sides (the verifier checks the distance).
+/// for NEAR, both sides (the verifier checks the distance); always a
+/// superset of the matching passages.
 pub fn match_query(fields: &Fields, m: &Matcher) -> Box<dyn Query> {
     match m {
         Matcher::Word(w) => word_query(fields, w),
@@ -31,6 +32,9 @@ pub fn match_query(fields: &Fields, m: &Matcher) -> Box<dyn Query> {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for x in xs {
                 match x {
+                    // Excluding a superset would lose passages: an inexact
+                    // `NOT` (of a `NEAR`) is left to the verifier.
+                    Matcher::Not(inner) if !inner.index_is_exact() => {}
                     Matcher::Not(inner) => {
                         clauses.push((Occur::MustNot, match_query(fields, inner)))
                     }
@@ -45,6 +49,7 @@ pub fn match_query(fields: &Fields, m: &Matcher) -> Box<dyn Query> {
         Matcher::Or(xs) => Box::new(BooleanQuery::new(
             xs.iter().map(|x| (Occur::Should, match_query(fields, x))).collect(),
         )),
+        Matcher::Not(x) if !x.index_is_exact() => Box::new(AllQuery),
         Matcher::Not(x) => Box::new(BooleanQuery::new(vec![
             (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
             (Occur::MustNot, match_query(fields, x)),
