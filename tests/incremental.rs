@@ -253,3 +253,27 @@ fn changing_an_override_reindexes_the_report() {
     std::fs::remove_file(env.corpus().join("a.meta.toml")).unwrap();
     assert_eq!(counts(&reindex_equals_clean(&env)), [0, 1, 0, 1, 0]);
 }
+
+/// Segments listed in the index's `meta.json`.
+fn segments(index: &Path) -> usize {
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(index.join("meta.json")).unwrap()).unwrap();
+    meta["segments"].as_array().unwrap().len()
+}
+
+#[test]
+fn many_small_batches_do_not_pile_up_segments() {
+    let env = Env::new();
+    env.write("a.txt", report(1, "有庆镇", ""));
+    assert_eq!(env.run(&["index"]).0, 0);
+    // Each run commits at least one new small segment; tantivy's log
+    // policy merges them in groups of 8, so 20 runs stay far below 20.
+    let mut most = 0;
+    for n in 2..=21 {
+        env.write(&format!("r{n}.txt"), report(n, "濮院镇", ""));
+        assert_eq!(env.run(&["index"]).0, 0);
+        most = most.max(segments(&env.index()));
+    }
+    assert!(most <= 9, "{most} segments after 21 small batches");
+    assert_eq!(counts(&reindex_equals_clean(&env))[3], 21);
+}
