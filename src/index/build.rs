@@ -246,11 +246,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
     };
 
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
-    if std::env::var_os("XNOMERGE").is_some() {
-        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-    } else {
-        writer.set_merge_policy(Box::new(merge_policy()));
-    }
+    writer.set_merge_policy(Box::new(merge_policy()));
     if opts.full {
         // Atomic: the old documents stay visible until the commit below.
         writer.delete_all_documents()?;
@@ -701,9 +697,7 @@ fn documents(
             serde_json::to_string(&passage.path).expect("strings serialize"),
         );
         doc.add_text(fields.bi, &norm);
-        if std::env::var_os("XNOWORDS").is_none() {
-            doc.add_text(fields.words, norm);
-        }
+        doc.add_text(fields.words, norm);
         docs.push(doc);
     }
     let record = ReportRecord {
