@@ -137,7 +137,8 @@ impl<'a> Searcher<'a> {
         let fields = &self.reader.fields;
         let searcher = &self.reader.searcher;
         let scope = self.scope(filters)?;
-        let query = plan::search_query(fields, matcher, &scope);
+        let ranking = matcher.map_or(Vec::new(), |m| plan::ranking_words(fields, searcher, m));
+        let query = plan::search_query(fields, matcher, &scope, &ranking);
         let exact = matcher.is_none_or(Matcher::index_is_exact);
 
         // Candidates: for exact queries a pool of the best by BM25 (the
@@ -221,7 +222,7 @@ impl<'a> Searcher<'a> {
     ) -> Result<Vec<(PassageDoc, String)>, SearchError> {
         let fields = &self.reader.fields;
         let scope = self.scope(filters)?;
-        let query = plan::search_query(fields, matcher, &scope);
+        let query = plan::search_query(fields, matcher, &scope, &[]);
         let mut addrs: Vec<DocAddress> =
             self.reader.searcher.search(&query, &DocSetCollector)?.into_iter().collect();
         addrs.sort();

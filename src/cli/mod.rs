@@ -154,11 +154,6 @@ impl Ctx {
     /// Opens the index, building it first when there is none; warns when
     /// the corpus changed since it was built.
     pub fn open(&self) -> Result<IndexReader> {
-        // jieba loads its dictionaries in ~0.1 s: start now, in parallel
-        // with opening the index (queries need it for ranking).
-        std::thread::spawn(|| {
-            crate::text::segment::jieba();
-        });
         match IndexReader::open(&self.index) {
             Ok(reader) => {
                 self.warn_if_changed(&reader);
@@ -196,7 +191,9 @@ impl Ctx {
                 || crate::index::reader::load_stamps(&searcher, &fields),
                 || walk::scan(&corpus),
             );
-            let (Ok(Some(mut known)), Ok(files)) = (known, files) else { return };
+            let (Ok(known), Ok(files)) = (known, files) else { return };
+            // No manifest: the index was built from an empty corpus.
+            let mut known = known.unwrap_or_default();
             let (mut new, mut changed) = (0, 0);
             for f in &files {
                 match known.remove(f.rel.as_str()) {

@@ -92,9 +92,15 @@ pub struct Scope {
 }
 
 /// The full search query: passages only, matching `m` (all passages when
-/// `None`), within the scope, scored by BM25 over the words of the
-/// positive query words plus a share of the character score.
-pub fn search_query(fields: &Fields, m: Option<&Matcher>, scope: &Scope) -> Box<dyn Query> {
+/// `None`), within the scope, scored by BM25 over `ranking` (the words of
+/// the positive query words, see [`ranking_words`]; empty for unranked
+/// uses) plus a share of the character score.
+pub fn search_query(
+    fields: &Fields,
+    m: Option<&Matcher>,
+    scope: &Scope,
+    ranking: &[String],
+) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Must,
         Box::new(ConstScoreQuery::new(
@@ -122,21 +128,70 @@ pub fn search_query(fields: &Fields, m: Option<&Matcher>, scope: &Scope) -> Box<
     }
     if let Some(m) = m {
         clauses.push((Occur::Must, Box::new(BoostQuery::new(match_query(fields, m), GRAM_WEIGHT))));
-        let mut seen = Vec::new();
-        for w in m.positive_words() {
-            for word in segment::words(w) {
-                if !seen.contains(&word) {
-                    seen.push(word);
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(fields.words, word),
-                            IndexRecordOption::WithFreqs,
-                        )),
-                    ));
-                }
-            }
+        for word in ranking {
+            clauses.push((
+                Occur::Should,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.words, word),
+                    IndexRecordOption::WithFreqs,
+                )),
+            ));
         }
     }
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// The jieba words that rank the passages matching `m`: the distinct words
+/// of its positive query words. A query word that jieba produced somewhere
+/// in the corpus (a term of the `words` field: `枫桥经验`, `法律顾问`, `镇`)
+/// is its own word, as jieba segments a dictionary word on its own; only
+/// other query words (`法律顾问全覆盖`, `桥经`) are segmented, which is
+/// when jieba's dictionary is loaded (~0.1 s, most of a one-shot search).
+pub fn ranking_words(fields: &Fields, searcher: &tantivy::Searcher, m: &Matcher) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in m.positive_words() {
+        let known = segment::is_word(w)
+            && searcher.doc_freq(&Term::from_field_text(fields.words, w)).is_ok_and(|n| n > 0);
+        let words = if known { vec![w] } else { segment::words(w) };
+        for word in words {
+            if !out.iter().any(|o| o == word) {
+                out.push(word.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::IndexReader;
+
+    #[test]
+    fn ranking_words_are_known_terms_or_jieba_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir(&corpus).unwrap();
+        std::fs::write(
+            corpus.join("a.txt"),
+            "有庆镇关于2023年法治政府建设情况的报告\n\n坚持新时代枫桥经验，实现法律顾问全覆盖。\n",
+        )
+        .unwrap();
+        let index = dir.path().join("index");
+        crate::index::build::build_at(&corpus, &index).unwrap();
+        let reader = IndexReader::open(&index).unwrap();
+        let words = |q: &str| {
+            ranking_words(&reader.fields, &reader.searcher, &Matcher::Word(q.to_string()))
+        };
+        // Words jieba produced in the corpus rank as themselves, which is
+        // what segmenting them alone gives too.
+        for q in ["枫桥经验", "法律顾问", "镇"] {
+            assert_eq!(words(q), [q]);
+            assert_eq!(words(q), segment::words(q));
+        }
+        // Anything else is segmented.
+        assert_eq!(words("法律顾问全覆盖"), segment::words("法律顾问全覆盖"));
+        assert!(words("法律顾问全覆盖").len() >= 2);
+        assert_eq!(words("桥经"), segment::words("桥经"));
+    }
 }
