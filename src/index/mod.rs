@@ -1,6 +1,6 @@
 //! The index: schema, building, reading.
 //!
-//! See [`schema`] for what is stored, [`build`] for how a corpus becomes an
+//! See [`schema`] for what is stored, [`mod@build`] for how a corpus becomes an
 //! index, [`reader`] for opening one.
 
 pub mod build;

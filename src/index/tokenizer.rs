@@ -18,7 +18,7 @@
 //! makes it unnecessary and saves about a third of the indexing work.
 //!
 //! The tokenizers expect text that is already normalized
-//! ([`crate::text::normalize`]).
+//! ([`crate::text::normalize()`]).
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
