@@ -27,7 +27,13 @@ pub fn jieba() -> &'static Jieba {
 /// Is this token a word worth indexing: it has a letter, a digit or an
 /// ideograph (punctuation and whitespace are not words).
 pub fn is_word(token: &str) -> bool {
-    token.chars().any(|c| c.is_alphanumeric())
+    // CJK ideographs and ASCII first: `char::is_alphanumeric` looks most
+    // ideographs up in a table, and this runs on every jieba token.
+    token.chars().any(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(c as u32, 0x4E00..=0x9FFF)
+            || (!c.is_ascii() && c.is_alphanumeric())
+    })
 }
 
 /// Segments already-normalized text into words, in order, dropping
@@ -62,6 +68,15 @@ pub fn words_with_byte_offsets(normalized: &str) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_word_is_alphanumeric() {
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            assert_eq!(is_word(&c.to_string()), c.is_alphanumeric(), "U+{:04X}", c as u32);
+        }
+        assert!(is_word("。法"));
+        assert!(!is_word("。,"));
+    }
 
     #[test]
     fn domain_terms_stay_whole() {
