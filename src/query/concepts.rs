@@ -297,7 +297,7 @@ impl Concepts {
             Expr::Word(_) => expr.clone(),
             Expr::Concept(name) => {
                 let x = self.expand_name(name, stack)?;
-                if in_near && !near_operand_ok(&x) {
+                if in_near && !parse::near_operand_ok(&x) {
                     let query = self.get(name).map(|c| c.query.clone()).unwrap_or_default();
                     return Err(ConceptError::NearOperand { name: name.clone(), query });
                 }
@@ -456,17 +456,6 @@ fn parse_definition(query: &str) -> Result<Expr, String> {
         ));
     }
     q.expr.ok_or_else(|| format!("{query:?} has no words to match"))
-}
-
-/// Whether `e` may be a NEAR operand (the parser's rule, on expanded
-/// expressions).
-fn near_operand_ok(e: &Expr) -> bool {
-    match e {
-        Expr::Word(_) | Expr::Concept(_) => true,
-        Expr::Or(v) => v.iter().all(near_operand_ok),
-        Expr::Near { left, right, .. } => near_operand_ok(left) && near_operand_ok(right),
-        Expr::And(_) | Expr::Not(_) => false,
-    }
 }
 
 /// Builds an And/Or of `items`, flattening children of the same kind and

@@ -681,7 +681,7 @@ fn nested_filter(field: FilterField) -> String {
 
 /// Whether `e` may be an operand of NEAR: words, concepts, ORs of those and
 /// nested NEARs. An AND or NOT has no position to measure a distance from.
-fn near_operand_ok(e: &Expr) -> bool {
+pub(crate) fn near_operand_ok(e: &Expr) -> bool {
     match e {
         Expr::Word(_) | Expr::Concept(_) => true,
         Expr::Or(v) => v.iter().all(near_operand_ok),
