@@ -25,10 +25,23 @@
 // `vec![a..b]` of one range is what we mean when we return spans.
 #![allow(clippy::single_range_in_vec_init)]
 
+/// `eprintln!` that never panics. The standard macro panics when stderr
+/// cannot be written (a full disk behind `2>log`, a closed pipe), which
+/// turned a warning into a crash (issue #9). Defined before the modules,
+/// this `macro_rules!` shadows the standard one in the whole library:
+/// diagnostics that cannot be written are dropped.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub mod analysis;
 pub mod cli;
 pub mod corpus;
 pub mod index;
+pub mod isolate;
 pub mod output;
 pub mod query;
 pub mod search;

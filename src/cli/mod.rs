@@ -4,6 +4,7 @@
 pub mod args;
 pub mod concepts;
 pub mod diff;
+pub mod guard;
 pub mod keywords;
 pub mod kwic;
 mod progress;
@@ -30,6 +31,8 @@ use crate::output::{human, json};
 use crate::query::parse::FilterField;
 use crate::query::{self, filter, Concepts, Expr, Filters, Matcher};
 use crate::search::Searcher;
+
+pub use self::guard::{is_broken_pipe, run_guarded};
 
 /// Exit status, as grep and ripgrep: 0 matched / succeeded, 1 nothing
 /// matched, 2 error.
