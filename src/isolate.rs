@@ -90,7 +90,7 @@ pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     CATCHING.with(|c| c.set(c.get() - 1));
     result.map_err(|payload| {
         LAST.with(|l| l.borrow_mut().take())
-            .or_else(|| take_elsewhere())
+            .or_else(take_elsewhere)
             .unwrap_or_else(|| payload_message(payload.as_ref()))
     })
 }
