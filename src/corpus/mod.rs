@@ -7,6 +7,7 @@
 //! (`metadata.csv`) and [`sidecar`] (`NAME.meta.toml`). [`skip`] names
 //! why a file is not read.
 
+pub mod date;
 pub mod decode;
 pub mod docx;
 pub mod html;

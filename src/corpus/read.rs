@@ -11,6 +11,7 @@ use crate::corpus::overrides::{self, MetadataTable};
 use crate::corpus::walk::{CorpusFile, FileKind};
 use crate::corpus::{decode, docx, html, metadata, sidecar, structure};
 use crate::corpus::{Metadata, SkipReason, Structure};
+use crate::isolate;
 use crate::text::normalize;
 
 /// A report read from the corpus, ready to be indexed.
@@ -43,8 +44,22 @@ pub struct Report {
 
 /// Reads one corpus file, applying the overrides of `table` and of the
 /// file's sidecars. Errors are reasons to skip the file, never panics: one
-/// bad file never stops a batch.
+/// bad file never stops a batch (SPEC §5).
+///
+/// The whole read → decode → extract → structure → metadata chain runs
+/// under [`isolate::catch`]: a panic anywhere in it (a bug met by a
+/// hostile file) becomes [`SkipReason::Internal`] with the panic's message,
+/// printed as `internal error: …` in the summary, and the batch goes on.
+/// Resource blow-ups are bounded where they can happen instead: file size
+/// ([`super::walk::MAX_FILE_SIZE`]), HTML nesting ([`html`]), passage size
+/// ([`structure`]); a stack overflow cannot be caught, which is why no
+/// stage recurses on the nesting of its input.
 pub fn read(file: &CorpusFile, table: &MetadataTable) -> Result<Report, SkipReason> {
+    isolate::catch(|| read_unguarded(file, table))
+        .unwrap_or_else(|panic| Err(SkipReason::Internal(panic)))
+}
+
+fn read_unguarded(file: &CorpusFile, table: &MetadataTable) -> Result<Report, SkipReason> {
     if let FileKind::Skip(reason) = &file.kind {
         return Err(reason.clone());
     }

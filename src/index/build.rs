@@ -635,13 +635,19 @@ fn observe(
     }
 }
 
-/// Reads and processes a file.
+/// Reads and processes a file. A panic while normalizing its passages is
+/// its skip reason, as one while reading it is (see [`read::read`]).
 fn read_file(file: &CorpusFile, table: &MetadataTable) -> Seen {
-    match read::read(file, table) {
-        Ok(report) => {
-            let stamp =
-                FileStamp { size: file.size, mtime: file.mtime, hash: report.file_hash.clone() };
-            Seen::Fresh(Box::new(Prepared::new(report)), stamp)
+    let prepared = crate::isolate::catch(|| read::read(file, table).map(Prepared::new))
+        .unwrap_or_else(|panic| Err(SkipReason::Internal(panic)));
+    match prepared {
+        Ok(prepared) => {
+            let stamp = FileStamp {
+                size: file.size,
+                mtime: file.mtime,
+                hash: prepared.report.file_hash.clone(),
+            };
+            Seen::Fresh(Box::new(prepared), stamp)
         }
         Err(reason) => Seen::Skip {
             record: SkipRecord {
