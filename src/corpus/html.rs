@@ -1046,12 +1046,8 @@ fn cjk_count(node: NodeRef<'_>, skip_chrome: bool) -> usize {
     while let Some(node) = stack.pop() {
         match node.value() {
             Node::Text(t) => n += cjk_in(t),
-            Node::Element(e) => {
-                if !(is_skipped(e.name()) || (skip_chrome && is_boilerplate(e))) {
-                    stack.extend(node.children());
-                }
-            }
-            Node::Document | Node::Fragment => stack.extend(node.children()),
+            Node::Element(e) if is_skipped(e.name()) || (skip_chrome && is_boilerplate(e)) => {}
+            Node::Element(_) | Node::Document | Node::Fragment => stack.extend(node.children()),
             _ => {}
         }
     }
