@@ -37,6 +37,14 @@ macro_rules! eprintln {
     }};
 }
 
+/// How many cases each property test (our fuzzing, see the README) runs:
+/// `default`, or `BAOGAO_FUZZ_CASES` when set, for a longer campaign
+/// (`BAOGAO_FUZZ_CASES=200000 cargo test --release fuzz`).
+#[cfg(test)]
+pub(crate) fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("BAOGAO_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 pub mod analysis;
 pub mod cli;
 pub mod corpus;

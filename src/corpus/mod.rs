@@ -13,6 +13,7 @@ pub mod docx;
 pub mod html;
 pub mod locality;
 pub mod metadata;
+pub mod name;
 pub mod overrides;
 pub mod read;
 pub mod report;

@@ -364,7 +364,7 @@ impl<'a> Pass<'a> {
             .zip(&knowns)
             .map(|(f, (k, ov))| match k {
                 Known::Report(r) => !(same_stamp(&r.stamp, f) && r.overrides == *ov),
-                Known::Skip(s) => !same_stamp(&s.stamp, f),
+                Known::Skip(s) => !same_stamp(&s.stamp, f) || SkipReason::is_retried(&s.reason),
                 Known::Nothing => true,
             })
             .collect();
@@ -601,6 +601,17 @@ fn observe(
     match known {
         Known::Report(r) if same_stamp(&r.stamp, file) && r.overrides == *overrides => {
             Seen::Unchanged(*r)
+        }
+        Known::Skip(s) if same_stamp(&s.stamp, file) && SkipReason::is_retried(&s.reason) => {
+            // Unreadable (or an internal error) last time: read again, since
+            // `chmod` changes neither size nor modification time. The same
+            // reason again is no change.
+            let seen = match read_file(file, table) {
+                Seen::Skip { record, .. } if record == s => Seen::Skip { record, unchanged: true },
+                other => other,
+            };
+            progress.advance(file.size);
+            seen
         }
         Known::Skip(s) if same_stamp(&s.stamp, file) => {
             if s.text_hash.is_some() {
