@@ -11,6 +11,13 @@
 //! - [`check_index_location`] refuses an index folder inside (or equal to)
 //!   the corpus folder, and [`check_output`] an output file (`--svg FILE`)
 //!   that would overwrite a file of the corpus or of the index.
+//! - [`settle_corpus`] makes sure a command answers from the index of the
+//!   corpus it names: an index remembers the corpus it was built from, a
+//!   command given another corpus stops with exit 2 and says so, and
+//!   `baogao index OTHER_DIR` never silently repoints an index (`--full`
+//!   does it on purpose). Without `--corpus`, when there is no `./corpus`,
+//!   the index's own corpus is used, so `baogao --index ~/p/index search …`
+//!   works from any folder.
 
 use std::error::Error as StdError;
 use std::io;
@@ -18,8 +25,9 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 
-use super::args::Cli;
-use super::{Exit, UsageError};
+use super::args::{Cli, Command};
+use super::{Ctx, Exit, UsageError};
+use crate::index::store;
 use crate::isolate;
 
 /// Runs a command with panics turned into errors (see the module docs).
@@ -153,6 +161,92 @@ pub fn check_output(path: &Path, flag: &str, corpus: &Path, index: &Path) -> Res
         }
     }
     Ok(())
+}
+
+/// Settles which corpus a command works on (see the module docs), and
+/// refuses an index folder inside the corpus. `given` says whether
+/// `--corpus` (or `BAOGAO_CORPUS`) was given; for `index`, its `CORPUS`
+/// argument counts as given too.
+pub fn settle_corpus(ctx: &mut Ctx, given: bool, command: &Command) -> Result<()> {
+    let (corpus, given, index_cmd, full) = match command {
+        Command::Index(a) => (
+            a.path.clone().unwrap_or_else(|| ctx.corpus.clone()),
+            given || a.path.is_some(),
+            true,
+            a.full,
+        ),
+        _ => (ctx.corpus.clone(), given, false, false),
+    };
+    check_index_location(&ctx.index, &corpus)?;
+    let Some(recorded) = store::read_payload(&ctx.index).map(|p| p.corpus) else {
+        return Ok(());
+    };
+    if resolve(&corpus) == recorded || full {
+        return Ok(());
+    }
+    if !given && !corpus.exists() {
+        // The index knows its corpus: use it.
+        ctx.corpus = recorded;
+        return Ok(());
+    }
+    if !recorded.exists() {
+        // The corpus was moved (with its index, say): the one named now
+        // takes its place, and `baogao index` records it.
+        eprintln!(
+            "baogao: warning: the index {} was built from {}, which no longer exists; using {}",
+            ctx.index.display(),
+            recorded.display(),
+            corpus.display()
+        );
+        return Ok(());
+    }
+    let named = if given {
+        corpus.display().to_string()
+    } else {
+        format!("{} (the default --corpus)", corpus.display())
+    };
+    Err(UsageError(if index_cmd {
+        format!(
+            "the index {} holds the reports of {}, not of {named}; `baogao index` will not \
+             replace them silently. To rebuild this index from {} instead, run `baogao --index \
+             {} index --full {}`; to keep both, give the other corpus its own index (--index DIR)",
+            ctx.index.display(),
+            recorded.display(),
+            corpus.display(),
+            ctx.index.display(),
+            corpus.display()
+        )
+    } else {
+        format!(
+            "the index {} was built from {}, not from {named}: run with --corpus {} (or without \
+             --corpus), or build an index of {} in another folder (`baogao --index DIR index {}`)",
+            ctx.index.display(),
+            recorded.display(),
+            recorded.display(),
+            corpus.display(),
+            corpus.display()
+        )
+    })
+    .into())
+}
+
+/// Says so on stderr when an index holds no report (an empty corpus, or
+/// one whose every file was skipped), so that "no hits" is not a mystery.
+pub fn note_if_empty(reader: &crate::index::IndexReader) {
+    use tantivy::collector::Count;
+    use tantivy::query::TermQuery;
+    use tantivy::schema::IndexRecordOption;
+    let q = TermQuery::new(
+        tantivy::Term::from_field_text(reader.fields.kind, crate::index::schema::KIND_REPORT),
+        IndexRecordOption::Basic,
+    );
+    if reader.searcher.search(&q, &Count).is_ok_and(|n| n == 0) {
+        eprintln!(
+            "baogao: note: the index holds no reports: {} had no readable .txt, .html or .docx \
+             files when it was built (`baogao index --verbose` lists what was skipped)",
+            reader.payload.corpus.display()
+        );
+    }
 }
 
 #[cfg(test)]

@@ -136,6 +136,11 @@ pub enum BuildError {
     /// Filesystem error on the index folder.
     #[error("index folder error: {0}")]
     Io(#[from] std::io::Error),
+    /// The index folder could not be written, with the cause named (a
+    /// full disk, a read-only folder) and what to do (see
+    /// [`super::rebuild`]).
+    #[error("{0}")]
+    Write(String),
 }
 
 /// Only segments of at most this many live documents (passages) are

@@ -243,27 +243,24 @@ fn diagnose(e: BuildError, dir: &Path) -> BuildError {
         || text.contains("os error 28")
         || (matches!(e, BuildError::Tantivy(_)) && free.is_some_and(|f| f < LOW_SPACE));
     if no_space {
-        let free = free.map(|f| format!(" ({:.1} MB free)", f as f64 / 1e6)).unwrap_or_default();
-        return BuildError::Io(io::Error::new(
-            io::ErrorKind::StorageFull,
-            format!(
-                "no space left on the device of {}{free}: free some space and run `baogao \
-                 index` again; the index was left as it was before this build ({e})",
-                dir.display()
-            ),
+        // (The free space is not worth printing: the failed build's files
+        // are already removed.)
+        return BuildError::Write(format!(
+            "no space left on the device of {}: free some space and run `baogao index` again; \
+             the index was left as it was before this build ({e})",
+            dir.display()
         ));
     }
     let denied = matches!(errno, Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS))
         || text.contains("Permission denied")
         || text.contains("Read-only file system");
+    // A lock that cannot be created already says "cannot write in the
+    // index folder"; the corpus is not ours to write.
     if denied && !matches!(e, BuildError::Locked(_) | BuildError::Corpus(..)) {
-        return BuildError::Io(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!(
-                "cannot write in the index folder {} ({e}); the index was left as it was \
-                 before this build",
-                dir.display()
-            ),
+        return BuildError::Write(format!(
+            "cannot write in the index folder {} ({e}); the index was left as it was before \
+             this build",
+            dir.display()
         ));
     }
     e

@@ -18,6 +18,13 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use tantivy::directory::error::{
+    DeleteError, LockError as TantivyLockError, OpenReadError, OpenWriteError,
+};
+use tantivy::directory::{
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle,
+    WritePtr, META_LOCK,
+};
 use tantivy::Index;
 
 use super::schema::{register_tokenizers, Fields, FORMAT};
@@ -105,7 +112,10 @@ fn probe_once(dir: &Path) -> Probe {
     if !dir.join("meta.json").exists() {
         return Probe::Missing;
     }
-    let index = match Index::open_in_dir(dir) {
+    let index = match MmapDirectory::open(dir)
+        .map_err(tantivy::TantivyError::from)
+        .and_then(|d| Index::open(ReadOnlyTolerant(d)))
+    {
         Ok(index) => index,
         Err(e) => return Probe::Foreign(format!("tantivy cannot open it: {e}")),
     };
@@ -139,6 +149,61 @@ fn probe_once(dir: &Path) -> Probe {
             p.format
         )),
         Err(_) => Probe::Foreign("its last commit was not made by baogao".into()),
+    }
+}
+
+/// tantivy's memory-mapped directory, except that the lock a *reader*
+/// takes while it loads the segments (`.tantivy-meta.lock`, against a
+/// concurrent clean-up of files) is skipped when the folder cannot be
+/// written: on a read-only index nothing can clean up, and searching it
+/// must work (a shared index, a read-only mount). tantivy's own directory
+/// failed there with "Failed to acquire Lockfile". The writer's lock is
+/// never skipped, so `baogao index` still fails, naming the cause.
+#[derive(Debug, Clone)]
+struct ReadOnlyTolerant(MmapDirectory);
+
+impl Directory for ReadOnlyTolerant {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
+        self.0.get_file_handle(path)
+    }
+    fn delete(&self, path: &Path) -> Result<(), DeleteError> {
+        self.0.delete(path)
+    }
+    fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
+        self.0.exists(path)
+    }
+    fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
+        self.0.open_write(path)
+    }
+    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+        self.0.atomic_read(path)
+    }
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+    fn watch(&self, watch_callback: WatchCallback) -> tantivy::Result<WatchHandle> {
+        self.0.watch(watch_callback)
+    }
+    fn acquire_lock(&self, lock: &Lock) -> Result<DirectoryLock, TantivyLockError> {
+        match self.0.acquire_lock(lock) {
+            Err(TantivyLockError::IoError(e))
+                if lock.filepath == META_LOCK.filepath
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ReadOnlyFilesystem
+                            | std::io::ErrorKind::PermissionDenied
+                    ) =>
+            {
+                Ok(DirectoryLock::from(Box::new(())))
+            }
+            other => other,
+        }
     }
 }
 
