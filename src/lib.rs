@@ -48,6 +48,8 @@ pub(crate) fn fuzz_cases(default: u32) -> u32 {
 pub mod analysis;
 pub mod cli;
 pub mod corpus;
+#[cfg(test)]
+mod fuzz;
 pub mod index;
 pub mod isolate;
 pub mod output;
