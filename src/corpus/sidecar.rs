@@ -199,7 +199,9 @@ fn parse_ymd(s: &str) -> Option<String> {
 
 /// The 1-based line holding byte offset `at`.
 fn line_of(text: &str, at: usize) -> usize {
-    text[..at.min(text.len())].matches('\n').count() + 1
+    // Counted on bytes, so no offset can fall inside a character (toml's
+    // spans are token boundaries anyway).
+    text.as_bytes()[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// The 1-based line where `key` is assigned (`key =`, `"key" =`), if we

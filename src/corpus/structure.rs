@@ -506,6 +506,7 @@ fn join_paragraphs<'a>(lines: &'a [Line<'a>], indented_doc: bool) -> Vec<Paragra
             _ => false,
         };
         if join {
+            // `join` is only true in the arm where `out.last()` is `Some`.
             let p = out.last_mut().expect("join needs a paragraph");
             let left = p.text.chars().next_back();
             let right = line.text.chars().next();

@@ -414,7 +414,12 @@ impl Concepts {
         let mut defs: Vec<(&String, &toml::Value)> = concepts.iter().collect();
         defs.sort_by_key(|(name, _)| start(name));
         for (name, value) in defs {
-            let line = text[..start(name).min(text.len())].matches('\n').count() + 1;
+            // Counted on bytes: no offset can fall inside a character.
+            let line = text.as_bytes()[..start(name).min(text.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             let def_err = |message: String| ConceptError::Definition {
                 origin: source.clone(),
                 line,

@@ -964,6 +964,7 @@ impl Parser<'_> {
             self.expect_operand_after(&t)?;
             items.push(self.parse_near()?.0);
         }
+        // `items` starts with `first`: never empty, so `combine` is `Some`.
         let expr = combine(items, false).expect("at least one operand");
         Ok((expr, start))
     }
