@@ -393,7 +393,7 @@ proptest! {
     fn fuzz_concepts_file(defs in prop::collection::vec((0usize..6, glued(QUERY_FRAGMENTS, 8)), 0..8)) {
         let mut toml = String::from("[concepts]\n");
         for (i, (n, q)) in defs.iter().enumerate() {
-            let q = q.replace('\'', "").replace('\n', " ").replace('\r', " ");
+            let q = q.replace('\'', "").replace(['\n', '\r'], " ");
             toml.push_str(&format!("\"c{n}_{i}\" = '{q} @c{}_{}'\n", (n + 1) % 6, i));
         }
         let _ = query::Concepts::from_toml(&toml, query::concepts::Source::Default);
