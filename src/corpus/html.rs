@@ -399,7 +399,7 @@ fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The text of a page by the flat scanner ([`Pieces`]): the fallback of
+/// The text of a page by the flat scanner (`Pieces`): the fallback of
 /// [`extract`] for pages nested too deeply to parse into a tree. Block tags
 /// and `<br>` end lines, table cells are separated by a space, skipped
 /// elements (`head`, `script`, …) are dropped; chrome and metadata lines

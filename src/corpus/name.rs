@@ -15,7 +15,7 @@
 //!   followed by its value in two upper-case hex digits (`0xB1` → `�B1`),
 //!   and a `�` that the name really contains is written twice (`��`).
 //!
-//! So every `�` in an encoded string starts an escape, [`decode`] inverts
+//! So every `�` in an encoded string starts an escape, [`decode_bytes`] inverts
 //! [`encode`], and two different names never give the same string. The
 //! encoded form is also how such a name is shown: lossy like `�`, with the
 //! byte values as a clue to the original encoding. On platforms whose file

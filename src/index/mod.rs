@@ -5,7 +5,7 @@
 
 pub mod build;
 pub mod reader;
-mod rebuild;
+pub mod rebuild;
 pub mod records;
 pub mod schema;
 pub mod store;

@@ -1,7 +1,7 @@
 //! Around every build: the checks before it, `--full` in a fresh folder,
 //! and what happens when a build fails.
 //!
-//! [`run`] wraps the builder of [`super::build`] (which works in one
+//! `run` wraps the builder of [`mod@super::build`] (which works in one
 //! folder, holding no lock itself):
 //!
 //! - **Before anything is created**, the corpus folder must exist
