@@ -230,6 +230,24 @@ fn damaged_indexes_are_detected_and_repaired_by_full() {
     assert!(left.iter().all(|n| !n.contains(".baogao-")), "{left:?}");
 }
 
+/// What a killed `--full` left next to the index is removed by the next
+/// build.
+#[test]
+fn leftovers_of_a_killed_rebuild_are_removed() {
+    let env = Env::new();
+    env.write("a.txt", GOOD);
+    assert_eq!(env.run(&["index"]).0, 0);
+    let leftover = env.dir.path().join(".index.baogao-new-999999");
+    std::fs::create_dir_all(&leftover).unwrap();
+    std::fs::write(leftover.join("meta.json"), "{}").unwrap();
+    let unrelated = env.dir.path().join(".other.baogao-new-1");
+    std::fs::create_dir_all(&unrelated).unwrap();
+    env.write("b.txt", "第二份报告，法律顾问。\n");
+    assert_eq!(env.run(&["index"]).0, 0);
+    assert!(!leftover.exists());
+    assert!(unrelated.exists(), "another index's folder is not ours");
+}
+
 /// `--full` refuses to replace a folder holding other files, and a new
 /// index is never made in one.
 #[test]

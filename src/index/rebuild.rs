@@ -17,8 +17,8 @@
 //!   renames — and deletes the old one. Whatever state the old index is in
 //!   (truncated or deleted segment files, garbage in `meta.json`), it is
 //!   never opened; until the swap, searches keep using it, and a failed or
-//!   killed rebuild leaves it as it was (its leftovers are removed by the
-//!   next build). Only when no folder can be created next to the index
+//!   killed rebuild leaves it as it was (a killed one's leftovers are
+//!   removed by the next build of that index, full or not). Only when no folder can be created next to the index
 //!   folder does `--full` fall back to clearing the folder and building in
 //!   place.
 //! - **When a build fails**, the segment files it wrote but never committed
@@ -67,6 +67,9 @@ pub(super) fn run(
         ));
     }
     let lock = BuildLock::acquire(&opts.index)?;
+    if let Ok(target) = opts.index.canonicalize() {
+        remove_stale(&target);
+    }
     let result = if opts.full { full(opts, progress, in_place) } else { in_place(opts, progress) };
     result.map_err(|e| {
         store::remove_uncommitted(&opts.index);
@@ -87,16 +90,7 @@ fn full(
     in_place: InPlace,
 ) -> Result<BuildSummary, BuildError> {
     let target = opts.index.canonicalize()?;
-    let fresh = match sibling(&target, "new") {
-        Some(fresh) => {
-            remove_stale(&target);
-            match std::fs::create_dir(&fresh) {
-                Ok(()) => Some(fresh),
-                Err(_) => None,
-            }
-        }
-        None => None,
-    };
+    let fresh = sibling(&target, "new").filter(|fresh| std::fs::create_dir(fresh).is_ok());
     let Some(fresh) = fresh else {
         // No room next to the index folder: clear it and build in place.
         store::clear(&target)?;
