@@ -25,10 +25,33 @@
 // `vec![a..b]` of one range is what we mean when we return spans.
 #![allow(clippy::single_range_in_vec_init)]
 
+/// `eprintln!` that never panics. The standard macro panics when stderr
+/// cannot be written (a full disk behind `2>log`, a closed pipe), which
+/// turned a warning into a crash (issue #9). Defined before the modules,
+/// this `macro_rules!` shadows the standard one in the whole library:
+/// diagnostics that cannot be written are dropped.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// How many cases each property test (our fuzzing, see the README) runs:
+/// `default`, or `BAOGAO_FUZZ_CASES` when set, for a longer campaign
+/// (`BAOGAO_FUZZ_CASES=200000 cargo test --release fuzz`).
+#[cfg(test)]
+pub(crate) fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("BAOGAO_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 pub mod analysis;
 pub mod cli;
 pub mod corpus;
+#[cfg(test)]
+mod fuzz;
 pub mod index;
+pub mod isolate;
 pub mod output;
 pub mod query;
 pub mod search;

@@ -2,14 +2,16 @@
 //! code (0 matched / success, 1 nothing matched, 2 error). Everything else
 //! lives in the library.
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use baogao::cli::{self, args::Cli, Exit};
+use baogao::cli::{self, Exit};
 
 fn main() -> ExitCode {
-    let args = match Cli::try_parse_from(cli::args::rewrite_negations(std::env::args())) {
+    // `args_os`: an argument that is not UTF-8 is clap's usage error (exit
+    // 2) for a query, and a path like any other for --index and --corpus;
+    // `std::env::args` panicked on it (issue #9).
+    let args = match cli::args::parse(std::env::args_os()) {
         Ok(args) => args,
         Err(e) => {
             // --help and --version print and exit 0; usage errors exit 2.
@@ -17,19 +19,15 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { Exit::Error.code() } else { 0 });
         }
     };
-    let result = cli::run(args);
+    let result = cli::run_guarded(args);
     cli::finish();
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
+        // `baogao search x | head` must not report an error.
+        Err(err) if cli::is_broken_pipe(&err) => ExitCode::from(Exit::Success.code()),
         Err(err) => {
-            // `baogao search x | head` must not report an error.
-            if err.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
-                return ExitCode::from(Exit::Success.code());
-            }
-            eprintln!("baogao: error: {err:#}");
+            // Never panics, even when stderr cannot be written.
+            let _ = writeln!(std::io::stderr().lock(), "baogao: error: {err:#}");
             ExitCode::from(Exit::Error.code())
         }
     }

@@ -31,6 +31,35 @@
 //!
 //! Whatever is left is `only_a` (deleted) or `only_b` (new).
 //!
+//! # Long reports
+//!
+//! Steps 1–3 compare every passage of A with every passage of B, which is
+//! what we do while the reports have at most [`DENSE_PAIRS`] pairs of
+//! passages (500 × 500; a township report has fewer than 200). Beyond
+//! that the work and memory would grow with the product (two reports of
+//! 10,000 passages took up to 98 s and 1.6 GB, issue #9), so the
+//! alignment becomes sparse:
+//!
+//! - **Candidates.** Each A passage is compared only with the B passages
+//!   that share most of its *rare* bigrams — those found in at most
+//!   [`MAX_POSTINGS`] passages of the two reports (an inverted index over
+//!   B) — at most [`MAX_CANDIDATES`] of them, plus as many B passages with
+//!   exactly its normalized text (the k-th copy of a repeated heading
+//!   those near the k-th copy in B).
+//! - **Backbone.** The same optimum as the dynamic programme, over the
+//!   candidate pairs only: the heaviest chain of pairs increasing in both
+//!   reports (sorted by A, a Fenwick tree of maxima over B), in
+//!   O(P log P) for P pairs.
+//! - **Moved, split and merged** consider the candidate pairs (and, for a
+//!   run of pieces, the candidates of the passage) instead of every pair.
+//!
+//! The work is then linear in the size of the reports (times the caps),
+//! and the result is the dense one whenever every similar pair shares a
+//! rare bigram. The fallback's price: two passages that share only
+//! bigrams frequent across the reports (boilerplate repeated more than
+//! [`MAX_POSTINGS`] times, with edits) are not paired, and show as deleted
+//! and new.
+//!
 //! Each unit is then diffed character by character with the `similar`
 //! crate (Myers, with a deadline so a pathological pair cannot stall the
 //! command). Char-level diffs of rewritten Chinese text are confetti (the
@@ -49,7 +78,7 @@
 //! some words survive. `carried_share = carried_chars_b / chars_b`, where
 //! `chars_b` counts the normalized characters of all of B's passages.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
@@ -70,6 +99,16 @@ pub const CARRIED: f64 = 0.8;
 pub const MIN_EQUAL: usize = 3;
 /// At most this many passages on the multiple side of a split or merge.
 const MAX_PIECES: usize = 8;
+/// Up to this many pairs of passages (n·m), every pair is compared; above
+/// it the alignment is sparse (see the module docs, "Long reports").
+pub const DENSE_PAIRS: usize = 250_000;
+/// In a sparse alignment, a bigram found in more than this many passages
+/// of the two reports does not make two passages candidates.
+pub const MAX_POSTINGS: usize = 50;
+/// In a sparse alignment, each A passage is compared with at most this
+/// many B passages (those sharing most rare bigrams with it), plus as many
+/// with its exact text (those nearest its rank among its twins).
+pub const MAX_CANDIDATES: usize = 20;
 /// Time budget of one character diff.
 const DIFF_BUDGET: Duration = Duration::from_millis(200);
 
@@ -290,53 +329,203 @@ struct Pairing {
     moved: bool,
 }
 
+/// The similarities computed between A and B passages.
+enum Sims {
+    /// Every pair: `[i][j]`.
+    Dense(Vec<Vec<f64>>),
+    /// Per A passage, its candidates `(j, similarity)`, ascending `j`.
+    Sparse(Vec<Vec<(usize, f64)>>),
+}
+
+/// The similarity of two prepared passages (1 for equal texts).
+fn pair_similarity(x: &Prepared, y: &Prepared) -> f64 {
+    if x.norm.text == y.norm.text {
+        1.0
+    } else {
+        dice(&x.bigrams, &y.bigrams)
+    }
+}
+
+/// Every pair, row by row in parallel.
+fn dense_sims(pa: &[Prepared], pb: &[Prepared]) -> Vec<Vec<f64>> {
+    use rayon::prelude::*;
+    pa.par_iter().map(|x| pb.iter().map(|y| pair_similarity(x, y)).collect()).collect()
+}
+
+/// The candidate pairs of a sparse alignment (see the module docs) with
+/// their similarities.
+fn sparse_sims(pa: &[Prepared], pb: &[Prepared]) -> Vec<Vec<(usize, f64)>> {
+    use rayon::prelude::*;
+    let distinct = |p: &Prepared| {
+        let mut v = p.bigrams.clone();
+        v.dedup();
+        v
+    };
+    let da: Vec<Vec<u64>> = pa.par_iter().map(distinct).collect();
+    let db: Vec<Vec<u64>> = pb.par_iter().map(distinct).collect();
+    let mut df: HashMap<u64, usize> = HashMap::new();
+    for g in da.iter().chain(&db).flatten() {
+        *df.entry(*g).or_default() += 1;
+    }
+    let mut postings: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (j, grams) in db.iter().enumerate() {
+        for g in grams {
+            if df.get(g).is_some_and(|&n| n <= MAX_POSTINGS) {
+                postings.entry(*g).or_default().push(j);
+            }
+        }
+    }
+    // Passages with exactly the same text: the k-th such passage of A is a
+    // candidate of those of B near rank k (repeated boilerplate pairs in
+    // order, as the dense alignment pairs it).
+    let mut same: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (j, p) in pb.iter().enumerate() {
+        same.entry(p.norm.text.as_str()).or_default().push(j);
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let ranks: Vec<usize> = pa
+        .iter()
+        .map(|p| {
+            let r = seen.entry(p.norm.text.as_str()).or_default();
+            *r += 1;
+            *r - 1
+        })
+        .collect();
+    let half = MAX_CANDIDATES / 2;
+    pa.par_iter()
+        .zip(&da)
+        .zip(&ranks)
+        .map(|((x, grams), &rank)| {
+            let mut shared: HashMap<usize, usize> = HashMap::new();
+            for j in grams.iter().filter_map(|g| postings.get(g)).flatten() {
+                *shared.entry(*j).or_default() += 1;
+            }
+            let mut ranked: Vec<(usize, usize)> = shared.into_iter().collect();
+            ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut js: Vec<usize> =
+                ranked.into_iter().take(MAX_CANDIDATES).map(|(j, _)| j).collect();
+            if let Some(twins) = same.get(x.norm.text.as_str()) {
+                let from = rank.saturating_sub(half).min(twins.len());
+                let to = (rank + half + 1).min(twins.len()).max(from);
+                js.extend(&twins[from..to]);
+            }
+            js.sort_unstable();
+            js.dedup();
+            js.into_iter().map(|j| (j, pair_similarity(x, &pb[j]))).collect()
+        })
+        .collect()
+}
+
+/// The heaviest chain of pairs `(i, j, weight)` strictly increasing in
+/// both `i` and `j`: the optimum of the backbone's dynamic programme over
+/// these pairs only, in O(P log P) with a Fenwick tree of prefix maxima
+/// over `j`. Returns the chain's pairs in order.
+fn heaviest_chain(mut pairs: Vec<(usize, usize, f64)>, m: usize) -> Vec<(usize, usize)> {
+    // By A ascending, and within one A passage by B descending, so that
+    // two pairs of the same A passage never chain.
+    pairs.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)));
+    const NONE: usize = usize::MAX;
+    // tree[k] = (best score, pair index) over a range of B positions ending
+    // at k (1-based).
+    let mut tree = vec![(0.0f64, NONE); m + 1];
+    let better = |a: (f64, usize), b: (f64, usize)| a.0 > b.0;
+    let mut parent = vec![NONE; pairs.len()];
+    let mut score = vec![0.0f64; pairs.len()];
+    for (k, &(_, j, w)) in pairs.iter().enumerate() {
+        // The best chain ending at a B position < j (1-based positions
+        // 1..=j).
+        let mut best = (0.0f64, NONE);
+        let mut pos = j;
+        while pos > 0 {
+            if better(tree[pos], best) {
+                best = tree[pos];
+            }
+            pos &= pos - 1;
+        }
+        score[k] = best.0 + w;
+        parent[k] = best.1;
+        let mut pos = j + 1;
+        while pos <= m {
+            if better((score[k], k), tree[pos]) {
+                tree[pos] = (score[k], k);
+            }
+            pos += pos & pos.wrapping_neg();
+        }
+    }
+    let Some(mut k) = (0..pairs.len()).reduce(|a, b| if score[b] > score[a] { b } else { a })
+    else {
+        return Vec::new();
+    };
+    let mut chain = Vec::new();
+    loop {
+        chain.push((pairs[k].0, pairs[k].1));
+        if parent[k] == NONE {
+            break;
+        }
+        k = parent[k];
+    }
+    chain.reverse();
+    chain
+}
+
 /// Aligns the passages of report A with those of report B (original
 /// texts, in order) and diffs each unit. See the module docs.
 pub fn align(a: &[&str], b: &[&str]) -> Alignment {
+    align_in(a, b, a.len().saturating_mul(b.len()) <= DENSE_PAIRS)
+}
+
+/// [`align`], comparing every pair (`dense`) or the candidates only.
+fn align_in(a: &[&str], b: &[&str], dense: bool) -> Alignment {
     use rayon::prelude::*;
     let pa: Vec<Prepared> = a.par_iter().map(|t| Prepared::new(t)).collect();
     let pb: Vec<Prepared> = b.par_iter().map(|t| Prepared::new(t)).collect();
     let (n, m) = (pa.len(), pb.len());
 
-    // 1. The similarity matrix, row by row in parallel.
-    let sim: Vec<Vec<f64>> =
-        pa.par_iter()
-            .map(|x| {
-                pb.iter()
-                    .map(|y| {
-                        if x.norm.text == y.norm.text {
-                            1.0
-                        } else {
-                            dice(&x.bigrams, &y.bigrams)
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
+    // 1. Similarities: every pair, or the candidates.
+    let sims =
+        if dense { Sims::Dense(dense_sims(&pa, &pb)) } else { Sims::Sparse(sparse_sims(&pa, &pb)) };
 
-    // 2. The backbone: best[i][j] = the best total similarity aligning
-    // a[i..] with b[j..] in order.
-    let mut best = vec![vec![0.0f64; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            let mut v = best[i + 1][j].max(best[i][j + 1]);
-            if sim[i][j] >= MATCH {
-                v = v.max(best[i + 1][j + 1] + sim[i][j]);
-            }
-            best[i][j] = v;
-        }
-    }
+    // 2. The backbone.
     let mut pairings: Vec<Pairing> = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < n && j < m {
-        if sim[i][j] >= MATCH && best[i][j] == best[i + 1][j + 1] + sim[i][j] {
-            pairings.push(Pairing { a: vec![i], b: vec![j], moved: false });
-            i += 1;
-            j += 1;
-        } else if best[i][j] == best[i + 1][j] {
-            i += 1;
-        } else {
-            j += 1;
+    match &sims {
+        Sims::Dense(sim) => {
+            // best[i][j] = the best total similarity aligning a[i..] with
+            // b[j..] in order.
+            let mut best = vec![vec![0.0f64; m + 1]; n + 1];
+            for i in (0..n).rev() {
+                for j in (0..m).rev() {
+                    let mut v = best[i + 1][j].max(best[i][j + 1]);
+                    if sim[i][j] >= MATCH {
+                        v = v.max(best[i + 1][j + 1] + sim[i][j]);
+                    }
+                    best[i][j] = v;
+                }
+            }
+            let (mut i, mut j) = (0, 0);
+            while i < n && j < m {
+                if sim[i][j] >= MATCH && best[i][j] == best[i + 1][j + 1] + sim[i][j] {
+                    pairings.push(Pairing { a: vec![i], b: vec![j], moved: false });
+                    i += 1;
+                    j += 1;
+                } else if best[i][j] == best[i + 1][j] {
+                    i += 1;
+                } else {
+                    j += 1;
+                }
+            }
+        }
+        Sims::Sparse(rows) => {
+            let similar: Vec<(usize, usize, f64)> = rows
+                .iter()
+                .enumerate()
+                .flat_map(|(i, row)| row.iter().map(move |&(j, s)| (i, j, s)))
+                .filter(|p| p.2 >= MATCH)
+                .collect();
+            pairings.extend(heaviest_chain(similar, m).into_iter().map(|(i, j)| Pairing {
+                a: vec![i],
+                b: vec![j],
+                moved: false,
+            }));
         }
     }
     let mut used_a = vec![false; n];
@@ -347,12 +536,21 @@ pub fn align(a: &[&str], b: &[&str]) -> Alignment {
     }
 
     // 3. Moved: the remaining similar pairs, best first.
-    let mut rest: Vec<(f64, usize, usize)> = (0..n)
-        .filter(|&i| !used_a[i])
-        .flat_map(|i| (0..m).filter(|&j| !used_b[j]).map(move |j| (i, j)))
-        .filter(|&(i, j)| sim[i][j] >= MATCH)
-        .map(|(i, j)| (sim[i][j], i, j))
-        .collect();
+    let mut rest: Vec<(f64, usize, usize)> = match &sims {
+        Sims::Dense(sim) => (0..n)
+            .filter(|&i| !used_a[i])
+            .flat_map(|i| (0..m).filter(|&j| !used_b[j]).map(move |j| (i, j)))
+            .filter(|&(i, j)| sim[i][j] >= MATCH)
+            .map(|(i, j)| (sim[i][j], i, j))
+            .collect(),
+        Sims::Sparse(rows) => rows
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| !used_a[i])
+            .flat_map(|(i, row)| row.iter().map(move |&(j, s)| (s, i, j)))
+            .filter(|&(s, _, j)| s >= MATCH && !used_b[j])
+            .collect(),
+    };
     rest.sort_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
     for (_, i, j) in rest {
         if !used_a[i] && !used_b[j] {
@@ -361,6 +559,23 @@ pub fn align(a: &[&str], b: &[&str]) -> Alignment {
             pairings.push(Pairing { a: vec![i], b: vec![j], moved: true });
         }
     }
+
+    // The passages a run of pieces may be made of: all of them, or the
+    // candidates (both ways) in a sparse alignment.
+    let (cand_b, cand_a): (Vec<Vec<usize>>, Vec<Vec<usize>>) = match &sims {
+        Sims::Dense(_) => (Vec::new(), Vec::new()),
+        Sims::Sparse(rows) => {
+            let mut of_b = vec![Vec::new(); m];
+            for (i, row) in rows.iter().enumerate() {
+                for &(j, _) in row {
+                    of_b[j].push(i);
+                }
+            }
+            (rows.iter().map(|row| row.iter().map(|&(j, _)| j).collect()).collect(), of_b)
+        }
+    };
+    let dense = matches!(sims, Sims::Dense(_));
+    drop(sims);
 
     // 4. Splits and merges: grow pairs by unpaired neighbours …
     for p in &mut pairings {
@@ -373,7 +588,8 @@ pub fn align(a: &[&str], b: &[&str]) -> Alignment {
         if used_a[i] {
             continue;
         }
-        if let Some(run) = best_run(&pa[i], &pb, &used_b) {
+        let seeds = (!dense).then(|| cand_b[i].as_slice());
+        if let Some(run) = best_run(&pa[i], &pb, &used_b, seeds) {
             used_a[i] = true;
             run.iter().for_each(|&j| used_b[j] = true);
             pairings.push(Pairing { a: vec![i], b: run, moved: false });
@@ -383,7 +599,8 @@ pub fn align(a: &[&str], b: &[&str]) -> Alignment {
         if used_b[j] {
             continue;
         }
-        if let Some(run) = best_run(&pb[j], &pa, &used_a) {
+        let seeds = (!dense).then(|| cand_a[j].as_slice());
+        if let Some(run) = best_run(&pb[j], &pa, &used_a, seeds) {
             used_b[j] = true;
             run.iter().for_each(|&i| used_a[i] = true);
             pairings.push(Pairing { a: run, b: vec![j], moved: false });
@@ -437,10 +654,26 @@ fn grow(
 
 /// The best run of at least two consecutive unpaired passages of `other`
 /// that together resemble `one` (similarity ≥ [`MATCH`]), each mostly
-/// contained in it.
-fn best_run(one: &Prepared, other: &[Prepared], used: &[bool]) -> Option<Vec<usize>> {
+/// contained in it. The run starts from one of `candidates` (every
+/// passage of `other` when `None`).
+fn best_run(
+    one: &Prepared,
+    other: &[Prepared],
+    used: &[bool],
+    candidates: Option<&[usize]>,
+) -> Option<Vec<usize>> {
     // Seed with the unpaired passage most contained in `one`, then grow.
-    let mut seeds: Vec<(f64, usize)> = (0..other.len())
+    let all: Vec<usize>;
+    let candidates = match candidates {
+        Some(c) => c,
+        None => {
+            all = (0..other.len()).collect();
+            &all
+        }
+    };
+    let mut seeds: Vec<(f64, usize)> = candidates
+        .iter()
+        .copied()
         .filter(|&k| !used[k])
         .map(|k| (containment(&other[k].bigrams, &one.bigrams), k))
         .filter(|&(c, _)| c >= PIECE)
@@ -636,11 +869,21 @@ fn order_units(units: &mut [Unit], n: usize) {
             }
         }
     }
+    // For every A index, the B position of the nearest A passage before
+    // it that is in a unit with B passages (linear, not a scan per unit).
+    let mut before_a: Vec<Option<usize>> = vec![None; n];
+    let mut last = None;
+    for i in 0..n {
+        before_a[i] = last;
+        if b_pos_of_a[i].is_some() {
+            last = b_pos_of_a[i];
+        }
+    }
     let key = |u: &Unit| -> (usize, usize, usize) {
         match (u.b.first(), u.a.first()) {
             (Some(&b0), a0) => (2 * b0 + 1, 0, a0.copied().unwrap_or(0)),
             (None, Some(&a0)) => {
-                let before = (0..a0).rev().find_map(|i| b_pos_of_a[i]);
+                let before = before_a.get(a0).copied().flatten();
                 (before.map_or(0, |b| 2 * b + 2), 1, a0)
             }
             (None, None) => (0, 0, 0),
@@ -794,5 +1037,159 @@ mod tests {
         assert_eq!(al.count(Status::OnlyA), 2);
         assert_eq!(al.count(Status::OnlyB), 2);
         assert_eq!(al.carried_chars_b, 0);
+    }
+
+    /// A pseudo-random report: `n` distinct passages of random characters
+    /// (from a 3,000-character alphabet, so that most bigrams are rare).
+    fn random_passages(n: usize, seed: u64) -> Vec<String> {
+        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..n)
+            .map(|_| {
+                let len = 20 + (next() % 60) as usize;
+                (0..len).map(|_| char::from_u32(0x4E00 + (next() % 3000) as u32).unwrap()).collect()
+            })
+            .collect()
+    }
+
+    /// B made from A: every 5th passage edited, every 7th deleted, every
+    /// 9th moved to the end, every 11th split in two, a new one after
+    /// every 13th.
+    fn edited(a: &[String]) -> Vec<String> {
+        let mut b = Vec::new();
+        let mut moved = Vec::new();
+        for (i, p) in a.iter().enumerate() {
+            let chars: Vec<char> = p.chars().collect();
+            match i {
+                _ if i % 7 == 3 => {}
+                _ if i % 9 == 4 => moved.push(p.clone()),
+                _ if i % 5 == 1 => b.push(format!("{}改动{}", p, i)),
+                _ if i % 11 == 2 && chars.len() > 30 => {
+                    b.push(chars[..chars.len() / 2].iter().collect());
+                    b.push(chars[chars.len() / 2..].iter().collect());
+                }
+                _ => b.push(p.clone()),
+            }
+            if i % 13 == 6 {
+                b.push(format!("新增的一段文字，编号{i}，内容与任何旧段落都不相同。"));
+            }
+        }
+        b.extend(moved);
+        b
+    }
+
+    fn shape(al: &Alignment) -> Vec<(Status, Vec<usize>, Vec<usize>)> {
+        al.units.iter().map(|u| (u.status, u.a.clone(), u.b.clone())).collect()
+    }
+
+    /// The sparse alignment of long reports gives the dense one's units
+    /// when every similar pair shares a rare bigram.
+    #[test]
+    fn sparse_alignment_equals_dense() {
+        for seed in 1..6 {
+            let a = random_passages(120, seed);
+            let b = edited(&a);
+            let (ta, tb): (Vec<&str>, Vec<&str>) =
+                (a.iter().map(String::as_str).collect(), b.iter().map(String::as_str).collect());
+            let dense = align_in(&ta, &tb, true);
+            let sparse = align_in(&ta, &tb, false);
+            assert_eq!(shape(&sparse), shape(&dense), "seed {seed}");
+            assert_eq!(sparse.carried_chars_b, dense.carried_chars_b);
+            for s in [
+                Status::Identical,
+                Status::Changed,
+                Status::Moved,
+                Status::Split,
+                Status::OnlyA,
+                Status::OnlyB,
+            ] {
+                assert!(dense.count(s) > 0, "seed {seed}: no {s:?}");
+            }
+        }
+    }
+
+    /// Long reports: every A passage is compared with a bounded number of
+    /// B passages, so work and memory grow linearly (issue #9: two reports
+    /// of 10,000 passages took up to 98 s and 1.6 GB).
+    #[test]
+    fn long_reports_compare_a_bounded_number_of_pairs() {
+        let a = random_passages(1200, 42);
+        let mut b = edited(&a);
+        // Boilerplate repeated in both: identical texts stay candidates.
+        for _ in 0..100 {
+            b.push("一、工作开展情况".into());
+        }
+        let mut a = a;
+        for _ in 0..100 {
+            a.push("一、工作开展情况".into());
+        }
+        let pa: Vec<Prepared> = a.iter().map(|t| Prepared::new(t)).collect();
+        let pb: Vec<Prepared> = b.iter().map(|t| Prepared::new(t)).collect();
+        let rows = sparse_sims(&pa, &pb);
+        assert!(rows.iter().all(|r| r.len() <= 2 * MAX_CANDIDATES));
+        let (ta, tb): (Vec<&str>, Vec<&str>) =
+            (a.iter().map(String::as_str).collect(), b.iter().map(String::as_str).collect());
+        assert!(ta.len() * tb.len() > DENSE_PAIRS);
+        let al = align(&ta, &tb);
+        // Every boilerplate heading of B found its twin.
+        let headings = al
+            .units
+            .iter()
+            .filter(|u| {
+                u.status == Status::Identical
+                    && u.b.first().is_some_and(|&j| tb[j] == "一、工作开展情况")
+            })
+            .count();
+        assert_eq!(headings, 100);
+        // Every passage that `edited` kept as it was, and the headings.
+        let kept = a[..1200]
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| {
+                !(i % 7 == 3 || i % 9 == 4 || i % 5 == 1 || (i % 11 == 2 && p.chars().count() > 30))
+            })
+            .count();
+        assert_eq!(al.count(Status::Identical), kept + 100);
+        assert_eq!(al.count(Status::Moved), (0..1200).filter(|i| i % 9 == 4 && i % 7 != 3).count());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz_cases(256)))]
+
+        /// The heaviest chain has the weight of the dynamic programme's
+        /// optimum over the same pairs, and is a chain.
+        #[test]
+        fn heaviest_chain_is_optimal(
+            cells in proptest::collection::vec((0usize..12, 0usize..12, 1u32..100), 0..60)
+        ) {
+            let mut w = [[0.0f64; 12]; 12];
+            for &(i, j, x) in &cells {
+                w[i][j] = x as f64;
+            }
+            let pairs: Vec<(usize, usize, f64)> = (0..12)
+                .flat_map(|i| (0..12).map(move |j| (i, j)))
+                .filter(|&(i, j)| w[i][j] > 0.0)
+                .map(|(i, j)| (i, j, w[i][j]))
+                .collect();
+            let mut best = [[0.0f64; 13]; 13];
+            for i in (0..12).rev() {
+                for j in (0..12).rev() {
+                    let mut v = best[i + 1][j].max(best[i][j + 1]);
+                    if w[i][j] > 0.0 {
+                        v = v.max(best[i + 1][j + 1] + w[i][j]);
+                    }
+                    best[i][j] = v;
+                }
+            }
+            let chain = heaviest_chain(pairs, 12);
+            proptest::prop_assert!(chain.windows(2).all(|p| p[0].0 < p[1].0 && p[0].1 < p[1].1));
+            let total: f64 = chain.iter().map(|&(i, j)| w[i][j]).sum();
+            proptest::prop_assert_eq!(total, best[0][0]);
+        }
     }
 }

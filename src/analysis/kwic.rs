@@ -93,7 +93,7 @@ pub fn mentions_in(text: &str, matcher: &Matcher, width: usize) -> Vec<Mention> 
         .map(|r| Mention {
             left: flat(&chars[r.start.saturating_sub(width)..r.start]),
             matched: flat(&chars[r.clone()]),
-            right: flat(&chars[r.end..(r.end + width).min(chars.len())]),
+            right: flat(&chars[r.end..r.end.saturating_add(width).min(chars.len())]),
             start: r.start,
             end: r.end,
         })

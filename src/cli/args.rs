@@ -1,9 +1,11 @@
 //! Command-line arguments (clap derive). The only module that knows clap:
 //! everything here is turned into plain library values in [`super`].
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// baogao (报告): full-text search for Chinese government reports.
 ///
@@ -32,6 +34,27 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Whether the corpus folder was given (`--corpus`, `BAOGAO_CORPUS`)
+    /// rather than the default `./corpus`: an index remembers its corpus,
+    /// and a corpus given explicitly must be that one (see
+    /// [`parse`]).
+    #[arg(skip)]
+    pub corpus_given: bool,
+}
+
+/// Parses the command line (after [`rewrite_negations`]), noting whether
+/// the corpus folder was given. Arguments need not be UTF-8: paths are
+/// taken as they are, and a query that is not UTF-8 is a usage error.
+pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let matches = Cli::command().try_get_matches_from(rewrite_negations(args))?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    cli.corpus_given =
+        !matches!(matches.value_source("corpus"), None | Some(ValueSource::DefaultValue));
+    Ok(cli)
 }
 
 /// `--color` values.
@@ -236,15 +259,22 @@ pub struct ShowArgs {
 /// flags; our flags are all ASCII letters, so an argument of `-` followed
 /// by anything else (a CJK character, a quote, a parenthesis, `@`) can
 /// only be a negated query word.
-pub fn rewrite_negations(args: impl IntoIterator<Item = String>) -> Vec<String> {
+/// Arguments that are not UTF-8 are left as they are.
+pub fn rewrite_negations<T: Into<OsString>>(args: impl IntoIterator<Item = T>) -> Vec<OsString> {
     args.into_iter()
-        .map(|a| match a.strip_prefix('-') {
-            Some(rest)
-                if rest.chars().next().is_some_and(|c| !c.is_ascii_alphanumeric() && c != '-') =>
-            {
-                format!("NOT {rest}")
+        .map(|a| {
+            let a: OsString = a.into();
+            match a.to_str().and_then(|s| s.strip_prefix('-')) {
+                Some(rest)
+                    if rest
+                        .chars()
+                        .next()
+                        .is_some_and(|c| !c.is_ascii_alphanumeric() && c != '-') =>
+                {
+                    format!("NOT {rest}").into()
+                }
+                _ => a,
             }
-            _ => a,
         })
         .collect()
 }
@@ -262,12 +292,46 @@ mod tests {
     #[test]
     fn query_words_and_negation() {
         let argv = ["baogao", "search", "法律顾问", "-枫桥", "--year", "2023", "--json"];
-        let cli = Cli::try_parse_from(rewrite_negations(argv.map(String::from))).unwrap();
+        let cli = parse(argv).unwrap();
         let Command::Search(s) = cli.command else { panic!() };
         assert_eq!(s.query, vec!["法律顾问", "NOT 枫桥"]);
         assert!(s.json);
         assert_eq!(s.filters.year, vec!["2023"]);
         assert_eq!(s.limit, 20);
+    }
+
+    #[test]
+    fn corpus_given_or_default() {
+        let given = |argv: &[&str]| parse(argv.iter().copied()).unwrap().corpus_given;
+        // The environment may set BAOGAO_CORPUS; these run without it only
+        // if it is unset, so check what clap saw.
+        if std::env::var_os("BAOGAO_CORPUS").is_none() {
+            assert!(!given(&["baogao", "search", "x"]));
+        }
+        assert!(given(&["baogao", "--corpus", "c", "search", "x"]));
+        assert!(given(&["baogao", "search", "x", "--corpus", "c"]));
+        assert!(given(&["baogao", "index", "--corpus", "c"]));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn arguments_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = || OsString::from_vec(vec![b'a', 0xff, b'b']);
+        // A path: taken as it is.
+        let cli = parse([
+            OsString::from("baogao"),
+            "--corpus".into(),
+            bad(),
+            "search".into(),
+            "x".into(),
+        ])
+        .unwrap();
+        assert_eq!(cli.corpus.as_os_str(), bad().as_os_str());
+        // A query: a usage error (exit 2), not a panic.
+        let e = parse([OsString::from("baogao"), "search".into(), bad()]).unwrap_err();
+        assert!(e.use_stderr());
+        assert_eq!(rewrite_negations([bad()]), vec![bad()]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod concepts;
 pub mod diff;
+pub mod guard;
 pub mod keywords;
 pub mod kwic;
 mod progress;
@@ -30,6 +31,8 @@ use crate::output::{human, json};
 use crate::query::parse::FilterField;
 use crate::query::{self, filter, Concepts, Expr, Filters, Matcher};
 use crate::search::Searcher;
+
+pub use self::guard::{is_broken_pipe, run_guarded};
 
 /// Exit status, as grep and ripgrep: 0 matched / succeeded, 1 nothing
 /// matched, 2 error.
@@ -83,7 +86,8 @@ pub fn finish() {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
     let color = color_choice(cli.color);
-    let ctx = Ctx { index: cli.index, corpus: cli.corpus, color };
+    let mut ctx = Ctx { index: cli.index, corpus: cli.corpus, color };
+    guard::settle_corpus(&mut ctx, cli.corpus_given, &cli.command)?;
     match cli.command {
         Command::Index(a) => ctx.index_cmd(a),
         Command::Search(a) => ctx.search(a),
@@ -157,8 +161,16 @@ impl Ctx {
         match IndexReader::open(&self.index) {
             Ok(reader) => {
                 self.warn_if_changed(&reader);
+                guard::note_if_empty(&reader);
                 Ok(reader)
             }
+            Err(OpenError::Missing(_)) if !self.corpus.is_dir() => Err(UsageError(format!(
+                "there is no index in {} and no corpus folder {} to build one from: run baogao \
+                 in the folder that holds corpus/ (and index/), or give --index and --corpus",
+                self.index.display(),
+                self.corpus.display()
+            ))
+            .into()),
             Err(OpenError::Missing(_)) => {
                 eprintln!(
                     "baogao: no index in {} yet; building it from {} first…",
@@ -167,7 +179,9 @@ impl Ctx {
                 );
                 let summary = self.build(false, &progress::for_terminal(false))?;
                 eprintln!("baogao: {}", summary_line(&summary));
-                Ok(IndexReader::open(&self.index)?)
+                let reader = IndexReader::open(&self.index)?;
+                guard::note_if_empty(&reader);
+                Ok(reader)
             }
             Err(e) => Err(e.into()),
         }

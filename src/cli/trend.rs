@@ -132,6 +132,9 @@ fn round3(x: f64) -> f64 {
 
 /// Runs `baogao trend`.
 pub fn run(ctx: &Ctx, a: TrendArgs) -> Result<Exit> {
+    if let Some(path) = &a.svg {
+        super::guard::check_output(path, "--svg", &ctx.corpus, &ctx.index)?;
+    }
     let by = GroupBy::parse(&a.by).ok_or_else(|| {
         UsageError(format!("unknown --by key {:?}; use one of: {}", a.by, GroupBy::NAMES))
     })?;

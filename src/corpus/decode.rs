@@ -271,6 +271,7 @@ fn normalize_newlines(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('\r') {
+        // `i` is the offset of an ASCII `\r`: both slices are on boundaries.
         out.push_str(&rest[..i]);
         out.push('\n');
         rest = &rest[i + 1..];

@@ -28,6 +28,24 @@
 //! (`【字体：大 中 小】【打印】【关闭】`) or only metadata labels
 //! (`发布时间：2023-02-20 来源：…`) are dropped from the text as well, so the
 //! metadata is never duplicated into it.
+//!
+//! # Bounded work on hostile pages
+//!
+//! An HTML parser builds a tree as deep as the page nests its elements,
+//! and html5ever spends time proportional to that depth on many tags
+//! (scope checks walk the stack of open elements; unclosed formatting
+//! elements such as `<b>` are re-opened in every new paragraph). A 46 KB
+//! page of 9,300 unclosed `<div>`s took seconds and deeper ones overflowed
+//! the stack (issue #9). Before parsing we therefore estimate, in one
+//! linear pass over the tags ([`nesting`]), how deep the page nests and how
+//! much re-opening it implies. A page beyond [`MAX_NESTING`] open elements
+//! or [`MAX_NESTING_COST`] is not parsed into a tree: its text is taken by
+//! a flat tag stripper ([`extract_flat`]) — block tags end lines, `script`
+//! and `style` are dropped, common entities decoded, the same chrome and
+//! metadata lines filtered and the same labels read — so its words are
+//! still found, without the article detection. No real report page comes
+//! near the limits (the deepest page of the bundled corpus nests 25
+//! elements). The walks over the tree are iterative all the same.
 
 use std::sync::LazyLock;
 
@@ -64,6 +82,10 @@ pub struct HtmlPage {
 /// Never fails: a page without article text yields an empty `text`, which
 /// the caller turns into `SkipReason::NoText`.
 pub fn extract(html: &str) -> HtmlPage {
+    let n = nesting(html);
+    if n.depth > MAX_NESTING || n.cost > MAX_NESTING_COST {
+        return extract_flat(html);
+    }
     let doc = Html::parse_document(html);
     let root = doc.root_element();
 
@@ -115,6 +137,322 @@ pub fn is_html(start: &str) -> bool {
         .to_ascii_lowercase();
     ["<!doctype html", "<html", "<head", "<meta", "<body"].iter().any(|p| head.starts_with(p))
         || ((head.starts_with("<?xml") || head.starts_with("<!--")) && head.contains("<html"))
+}
+
+/// Pages nesting more open elements than this are read by
+/// [`extract_flat`] (see the module docs). Browsers cap their trees at a
+/// few hundred levels for the same reason (Blink: 512).
+pub const MAX_NESTING: usize = 256;
+
+/// Pages whose start tags, summed over each tag's nesting depth, exceed
+/// this are read by [`extract_flat`]: a measure of what html5ever would
+/// spend re-opening unclosed elements (`<b id=1><p>…<b id=2><p>…`).
+pub const MAX_NESTING_COST: usize = 20_000_000;
+
+/// What [`nesting`] finds: the deepest nesting of elements left open, and
+/// the sum of the depths at every start tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Nesting {
+    /// The most elements open at once (an estimate, see [`nesting`]).
+    pub depth: usize,
+    /// The sum, over start tags, of the depth at that tag.
+    pub cost: usize,
+}
+
+/// Elements with no content: never open.
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+/// Elements [`nesting`] does not count: void ones, and the document's
+/// `html`, `head` and `body`, which the parser opens once whatever the page
+/// says.
+fn not_nesting(name: &str) -> bool {
+    is_void(name) || closes_itself(name) || matches!(name, "html" | "head" | "body")
+}
+
+/// Elements that the next one of their kind closes (`<p>a<p>b`, `<li>`,
+/// table rows and cells): they do not pile up.
+fn closes_itself(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "li"
+            | "dt"
+            | "dd"
+            | "tr"
+            | "td"
+            | "th"
+            | "option"
+            | "optgroup"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "colgroup"
+            | "rb"
+            | "rp"
+            | "rt"
+            | "rtc"
+    )
+}
+
+/// Elements whose content is raw text up to their end tag.
+fn is_raw_text(name: &str) -> bool {
+    matches!(name, "script" | "style" | "textarea" | "title" | "xmp" | "iframe" | "noembed")
+}
+
+/// A piece of an HTML page as the flat scanner sees it.
+#[derive(Debug, PartialEq)]
+enum Piece<'a> {
+    /// Text between tags (entities not decoded).
+    Text(&'a str),
+    /// `<name …>` (name in ASCII lower case), and whether it ended `/>`.
+    Start(String, bool),
+    /// `</name>`.
+    End(String),
+}
+
+/// A linear, forgiving scan of a page into text and tags: comments,
+/// doctypes and processing instructions are skipped, raw-text elements
+/// (`script`, `style`, …) are skipped to their end tag, a `<` that starts
+/// no tag is text. Used by [`nesting`] and [`extract_flat`]; never
+/// allocates more than a tag name per tag.
+struct Pieces<'a> {
+    html: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = Piece<'a>;
+
+    fn next(&mut self) -> Option<Piece<'a>> {
+        let bytes = self.html.as_bytes();
+        loop {
+            let rest = self.html.get(self.at..)?;
+            if rest.is_empty() {
+                return None;
+            }
+            let Some(lt) = rest.find('<') else {
+                self.at = self.html.len();
+                return Some(Piece::Text(rest));
+            };
+            if lt > 0 {
+                // `lt` is the byte offset of an ASCII `<`: a char boundary.
+                self.at += lt;
+                return Some(Piece::Text(&rest[..lt]));
+            }
+            // `rest` starts with `<`; every offset below is found by
+            // searching for ASCII bytes, so each slice is on a boundary.
+            let after =
+                |pat: &str, from: usize| rest[from..].find(pat).map(|i| from + i + pat.len());
+            if rest.starts_with("<!--") {
+                self.at += after("-->", 4).unwrap_or(rest.len());
+                continue;
+            }
+            let second = bytes.get(self.at + 1).copied().unwrap_or(b' ');
+            if second == b'!' || second == b'?' {
+                self.at += after(">", 1).unwrap_or(rest.len());
+                continue;
+            }
+            let (end_tag, name_start) = if second == b'/' { (true, 2) } else { (false, 1) };
+            let name_len = rest.as_bytes()[name_start.min(rest.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            let first_is_letter =
+                rest.as_bytes().get(name_start).is_some_and(|b| b.is_ascii_alphabetic());
+            if name_len == 0 || !first_is_letter {
+                // Not a tag: the `<` is text.
+                self.at += 1;
+                return Some(Piece::Text("<"));
+            }
+            let name = rest[name_start..name_start + name_len].to_ascii_lowercase();
+            let close = after(">", name_start + name_len).unwrap_or(rest.len());
+            let self_closing = rest[..close].ends_with("/>");
+            self.at += close;
+            if end_tag {
+                return Some(Piece::End(name));
+            }
+            if is_raw_text(&name) && !self_closing {
+                let tail = &self.html[self.at..];
+                let end = find_end_tag(tail, &name).unwrap_or(tail.len());
+                // `end` is at an ASCII `<` (or the end): a boundary.
+                let after_end = tail[end..].find('>').map_or(tail.len(), |i| end + i + 1);
+                self.at += after_end;
+                continue;
+            }
+            return Some(Piece::Start(name, self_closing));
+        }
+    }
+}
+
+/// The offset of `</name` in `hay`, the name compared without regard to
+/// ASCII case; linear, without copying.
+fn find_end_tag(hay: &str, name: &str) -> Option<usize> {
+    let name = name.as_bytes();
+    let mut from = 0;
+    while let Some(i) = hay.get(from..)?.find("</") {
+        let at = from + i;
+        let candidate = &hay.as_bytes()[at + 2..];
+        if candidate.len() >= name.len() && candidate[..name.len()].eq_ignore_ascii_case(name) {
+            return Some(at);
+        }
+        // `</` is ASCII, so `at + 2` is a boundary.
+        from = at + 2;
+    }
+    None
+}
+
+/// Estimates how deeply a page nests its elements (see [`Nesting`]), in one
+/// pass over its tags. Void elements and elements that close themselves
+/// (`p`, `li`, table cells…) are not counted; an end tag closes one level.
+pub fn nesting(html: &str) -> Nesting {
+    let mut n = Nesting { depth: 0, cost: 0 };
+    let mut depth = 0usize;
+    for piece in (Pieces { html, at: 0 }) {
+        match piece {
+            Piece::Start(name, false) if !not_nesting(&name) => {
+                depth += 1;
+                n.depth = n.depth.max(depth);
+                n.cost = n.cost.saturating_add(depth);
+            }
+            Piece::End(name) if !not_nesting(&name) => {
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+/// Decodes the entities a Chinese government page uses (`&nbsp;`, `&lt;`,
+/// `&ldquo;`, `&#12288;`, `&#x3000;` …); others are kept as written.
+fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('&') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let tail = &rest[amp..];
+        // An entity is short: `&` + at most 10 ASCII characters + `;`.
+        let semi = tail.bytes().take(12).position(|b| b == b';');
+        let decoded = semi.and_then(|semi| {
+            let body = &tail[1..semi];
+            let c = match body {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                "nbsp" => '\u{a0}',
+                "ldquo" => '“',
+                "rdquo" => '”',
+                "lsquo" => '‘',
+                "rsquo" => '’',
+                "mdash" => '—',
+                "ndash" => '–',
+                "hellip" => '…',
+                "middot" => '·',
+                "times" => '×',
+                "ensp" => '\u{2002}',
+                "emsp" => '\u{2003}',
+                _ => {
+                    let num = body.strip_prefix('#')?;
+                    let code = match num.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => num.parse().ok()?,
+                    };
+                    char::from_u32(code).filter(|c| *c != '\0')?
+                }
+            };
+            Some((c, semi + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &tail[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The text of a page by the flat scanner (`Pieces`): the fallback of
+/// [`extract`] for pages nested too deeply to parse into a tree. Block tags
+/// and `<br>` end lines, table cells are separated by a space, skipped
+/// elements (`head`, `script`, …) are dropped; chrome and metadata lines
+/// are filtered and the labels read as [`extract`] does. There is no
+/// article detection and no title (the report's text still has one).
+pub fn extract_flat(html: &str) -> HtmlPage {
+    let mut out = LineWriter::default();
+    // Depth inside elements whose content is dropped (`head`, `button`…),
+    // counted by name so that a stray end tag cannot underflow it.
+    let mut skipping: Vec<String> = Vec::new();
+    for piece in (Pieces { html, at: 0 }) {
+        match piece {
+            Piece::Text(t) if skipping.is_empty() => out.push_text(&decode_entities(t)),
+            Piece::Text(_) => {}
+            Piece::Start(name, self_closing) => {
+                if name == "body" {
+                    // An unclosed `<head>` ends here.
+                    skipping.clear();
+                } else if is_skipped(&name) && !is_void(&name) && !self_closing {
+                    skipping.push(name);
+                } else if skipping.is_empty() {
+                    if is_block(&name) || name == "br" || name == "hr" {
+                        out.break_line();
+                    } else if name == "td" || name == "th" {
+                        out.current.push(' ');
+                    }
+                }
+            }
+            Piece::End(name) => {
+                if let Some(pos) = skipping.iter().rposition(|n| *n == name) {
+                    skipping.truncate(pos);
+                } else if skipping.is_empty() && is_block(&name) {
+                    out.break_line();
+                }
+            }
+        }
+    }
+    let lines = out.finish();
+    let labels = labelled_values(&lines);
+    let published = ["发布日期", "发文日期", "发布时间", "成文日期"]
+        .iter()
+        .find_map(|label| find_label(&labels, &[label]).and_then(|v| parse_date(&v)));
+    let source = find_label(&labels, &["来源", "信息来源", "文章来源", "稿件来源"])
+        .map(|v| clean_value(&v))
+        .filter(|v| !v.is_empty());
+    let index_no =
+        find_label(&labels, &["索引号"]).map(|v| clean_value(&v)).filter(|v| !v.is_empty());
+    let text = lines
+        .into_iter()
+        .filter(|line| !is_chrome_line(line) && !is_metadata_line(line))
+        .collect::<Vec<_>>()
+        .join("\n");
+    HtmlPage { title: None, text, published, source, index_no }
 }
 
 /// The CMS article containers we know, best first.
@@ -284,39 +622,55 @@ struct LineWriter {
 }
 
 impl LineWriter {
-    fn walk(&mut self, node: NodeRef<'_>, skip_chrome: bool) {
-        match node.value() {
-            Node::Text(text) => self.push_text(text),
-            Node::Element(el) => {
-                let name = el.name();
-                if is_skipped(name) || (skip_chrome && is_boilerplate(el)) {
-                    return;
+    /// Walks the tree under `root` in document order, with an explicit
+    /// stack: pages nest deeper than the call stack allows.
+    fn walk(&mut self, root: NodeRef<'_>, skip_chrome: bool) {
+        enum Step<'a> {
+            Enter(NodeRef<'a>),
+            Leave { block: bool, cell: bool, pre: bool },
+        }
+        let mut stack = vec![Step::Enter(root)];
+        while let Some(step) = stack.pop() {
+            let node = match step {
+                Step::Enter(node) => node,
+                Step::Leave { block, cell, pre } => {
+                    if pre {
+                        self.pre -= 1;
+                    }
+                    if block {
+                        self.break_line();
+                    } else if cell {
+                        self.current.push(' ');
+                    }
+                    continue;
                 }
-                if name == "br" || name == "hr" {
-                    self.break_line();
-                    return;
+            };
+            match node.value() {
+                Node::Text(text) => self.push_text(text),
+                Node::Element(el) => {
+                    let name = el.name();
+                    if is_skipped(name) || (skip_chrome && is_boilerplate(el)) {
+                        continue;
+                    }
+                    if name == "br" || name == "hr" {
+                        self.break_line();
+                        continue;
+                    }
+                    let block = is_block(name);
+                    let cell = name == "td" || name == "th";
+                    let pre = name == "pre";
+                    if block {
+                        self.break_line();
+                    }
+                    if pre {
+                        self.pre += 1;
+                    }
+                    stack.push(Step::Leave { block, cell, pre });
+                    // Reversed, so that the first child is taken first.
+                    stack.extend(node.children().rev().map(Step::Enter));
                 }
-                let block = is_block(name);
-                let cell = name == "td" || name == "th";
-                if block {
-                    self.break_line();
-                }
-                if name == "pre" {
-                    self.pre += 1;
-                }
-                for child in node.children() {
-                    self.walk(child, skip_chrome);
-                }
-                if name == "pre" {
-                    self.pre -= 1;
-                }
-                if block {
-                    self.break_line();
-                } else if cell {
-                    self.current.push(' ');
-                }
+                _ => {}
             }
-            _ => {}
         }
     }
 
@@ -626,8 +980,8 @@ fn parse_date(value: &str) -> Option<String> {
     } else {
         return None;
     };
-    ((1900..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
-        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+    // A day that exists (see `super::date`).
+    super::date::is_valid(y as i32, m, d).then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
 fn chinese_digit(c: char) -> Option<u32> {
@@ -684,20 +1038,20 @@ fn is_site_name(s: &str) -> bool {
         || s.contains("门户")
 }
 
-/// Chinese characters in the text under `node`, optionally outside chrome.
+/// Chinese characters in the text under `node`, optionally outside chrome
+/// (iterative, as [`LineWriter::walk`]).
 fn cjk_count(node: NodeRef<'_>, skip_chrome: bool) -> usize {
-    match node.value() {
-        Node::Text(t) => cjk_in(t),
-        Node::Element(e) => {
-            if is_skipped(e.name()) || (skip_chrome && is_boilerplate(e)) {
-                0
-            } else {
-                node.children().map(|c| cjk_count(c, skip_chrome)).sum()
-            }
+    let mut n = 0;
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            Node::Text(t) => n += cjk_in(t),
+            Node::Element(e) if is_skipped(e.name()) || (skip_chrome && is_boilerplate(e)) => {}
+            Node::Element(_) | Node::Document | Node::Fragment => stack.extend(node.children()),
+            _ => {}
         }
-        Node::Document | Node::Fragment => node.children().map(|c| cjk_count(c, skip_chrome)).sum(),
-        _ => 0,
     }
+    n
 }
 
 fn cjk_in(s: &str) -> usize {
@@ -917,6 +1271,9 @@ mod tests {
         assert_eq!(parse_date("二〇二二年十二月三十一日").as_deref(), Some("2022-12-31"));
         assert_eq!(parse_date("二〇二二年十月十日").as_deref(), Some("2022-10-10"));
         assert_eq!(parse_date("2023-13-01"), None);
+        assert_eq!(parse_date("2024年2月31日"), None);
+        assert_eq!(parse_date("2024年2月29日").as_deref(), Some("2024-02-29"));
+        assert_eq!(parse_date("99999999999-1-1"), None);
         assert_eq!(parse_date("暂无"), None);
         assert_eq!(clean_value("渠县司法局作者：张三"), "渠县司法局");
         assert_eq!(clean_page_title("报告_渠县人民政府").as_deref(), Some("报告"));
@@ -954,6 +1311,74 @@ mod tests {
         assert!(is_html("<?xml version=\"1.0\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">"));
         assert!(!is_html("政府工作报告\n<p>"));
         assert!(!is_html(""));
+    }
+
+    #[test]
+    fn nesting_counts_open_elements() {
+        let n = |html: &str| nesting(html);
+        assert_eq!(n("<div><p>a<p>b</div>"), Nesting { depth: 1, cost: 1 });
+        assert_eq!(n("<div><div></div><div><span>x</span></div></div>").depth, 3);
+        assert_eq!(n("<br><img src=x><hr/><div/>").depth, 0);
+        assert_eq!(n("<ul><li>a<li>b</ul>").depth, 1);
+        assert_eq!(n("<script>if (a<b) { x = '<div>'; }</script><div>").depth, 1);
+        assert_eq!(n("<!-- <div><div> --><!DOCTYPE html><div>").depth, 1);
+        assert_eq!(n("<STYLE>p{}</style><DIV><Div>").depth, 2);
+        assert_eq!(n("a < b, 1<2, <<>> <3 </ >").depth, 0);
+        assert_eq!(n(&"<div>".repeat(9300)).depth, 9300);
+        assert_eq!(nesting(XXGK_PAGE).depth, 3);
+        assert!(nesting(NEWS_PAGE).depth < 10);
+    }
+
+    #[test]
+    fn entities() {
+        assert_eq!(
+            decode_entities("a&nbsp;b&lt;c&gt;&amp;&#12288;&#x3000;&ldquo;x&rdquo;"),
+            "a\u{a0}b<c>&\u{3000}\u{3000}“x”"
+        );
+        assert_eq!(
+            decode_entities("&bogus; & &#xZZ; &#0; &#99999999;"),
+            "&bogus; & &#xZZ; &#0; &#99999999;"
+        );
+        assert_eq!(decode_entities("法治&"), "法治&");
+    }
+
+    /// The flat reader keeps the text and the labels of a page, without
+    /// the article detection.
+    #[test]
+    fn flat_extraction_keeps_text_and_labels() {
+        let page = extract_flat(XXGK_PAGE);
+        assert!(page.text.contains("一村一法律顾问全覆盖"), "{}", page.text);
+        assert!(page.text.contains("调解矛盾纠纷<136>件"), "{}", page.text);
+        assert!(!page.text.contains("var _hmt"));
+        assert!(!page.text.contains("发布时间"));
+        assert_eq!(page.published.as_deref(), Some("2024-01-12"));
+        assert_eq!(page.source.as_deref(), Some("有庆镇人民政府"));
+        assert_eq!(page.title, None);
+        // An unclosed <head> ends at <body>.
+        assert_eq!(extract_flat("<head><title>t</title><body><p>正文</p>").text, "正文");
+    }
+
+    /// Issue #9: 9,300 unclosed elements in 46 KB overflowed the stack
+    /// (and took seconds); unclosed tags by the hundred thousand took
+    /// minutes. Such pages are read flat, their text kept.
+    #[test]
+    fn hostile_nesting_is_read_flat() {
+        let deep = "<div>".repeat(9300) + "法治政府建设";
+        assert_eq!(extract(&deep).text, "法治政府建设");
+        let deep = "<html><body>".to_string() + &"<div><span>".repeat(50_000) + "法治政府建设";
+        assert_eq!(extract(&deep).text, "法治政府建设");
+        let formatting: String = (0..60_000).map(|i| format!("<b id={i}><p>报告")).collect();
+        let page = extract(&formatting);
+        assert_eq!(page.text.lines().count(), 60_000);
+        assert!(page.text.lines().all(|l| l == "报告"));
+        let cells = "<table><tr><td>".repeat(50_000) + "法治";
+        assert_eq!(extract(&cells).text, "法治");
+        let unterminated = "<html><body><p>开头</p><a ".to_string() + &"x".repeat(1_400_000);
+        assert_eq!(extract(&unterminated).text, "开头");
+        // Just under the limit, parsed as a tree.
+        let ok = "<div>".repeat(MAX_NESTING) + "法治";
+        assert!(nesting(&ok).depth <= MAX_NESTING);
+        assert_eq!(extract(&ok).text, "法治");
     }
 
     #[test]

@@ -430,9 +430,9 @@ static RE_HAN_DATE: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// A date that exists (`2024年2月31日` does not), see [`super::date`].
 fn valid(y: i32, m: u32, d: u32) -> Option<Date> {
-    ((1900..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
-        .then_some((y, m, d))
+    super::date::is_valid(y, m, d).then_some((y, m, d))
 }
 
 /// A number written in Chinese numerals: digit by digit for years
@@ -548,7 +548,12 @@ fn year_in(s: &str) -> Option<i32> {
 fn opening_year(l: &str) -> Option<i32> {
     let start = l.find("现将")?;
     let rest = &l[start..];
-    let end = rest.find("如下").unwrap_or(rest.len().min(180));
+    // At most 180 bytes when there is no 如下, cut back to a character
+    // boundary: a fixed byte offset inside a Chinese character panicked
+    // (issue #9).
+    let end = rest.find("如下").unwrap_or_else(|| {
+        (0..=rest.len().min(180)).rev().find(|&i| rest.is_char_boundary(i)).unwrap_or(0)
+    });
     year_in(&rest[..end])
 }
 

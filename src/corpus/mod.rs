@@ -7,11 +7,13 @@
 //! (`metadata.csv`) and [`sidecar`] (`NAME.meta.toml`). [`skip`] names
 //! why a file is not read.
 
+pub mod date;
 pub mod decode;
 pub mod docx;
 pub mod html;
 pub mod locality;
 pub mod metadata;
+pub mod name;
 pub mod overrides;
 pub mod read;
 pub mod report;

@@ -11,6 +11,7 @@ use crate::corpus::overrides::{self, MetadataTable};
 use crate::corpus::walk::{CorpusFile, FileKind};
 use crate::corpus::{decode, docx, html, metadata, sidecar, structure};
 use crate::corpus::{Metadata, SkipReason, Structure};
+use crate::isolate;
 use crate::text::normalize;
 
 /// A report read from the corpus, ready to be indexed.
@@ -43,8 +44,29 @@ pub struct Report {
 
 /// Reads one corpus file, applying the overrides of `table` and of the
 /// file's sidecars. Errors are reasons to skip the file, never panics: one
-/// bad file never stops a batch.
+/// bad file never stops a batch (SPEC §5).
+///
+/// The whole read → decode → extract → structure → metadata chain runs
+/// under [`isolate::catch`]: a panic anywhere in it (a bug met by a
+/// hostile file) becomes [`SkipReason::Internal`] with the panic's message,
+/// printed as `internal error: …` in the summary, and the batch goes on.
+/// Resource blow-ups are bounded where they can happen instead: file size
+/// ([`super::walk::MAX_FILE_SIZE`]), HTML nesting ([`html`]), passage size
+/// ([`structure`]); a stack overflow cannot be caught, which is why no
+/// stage recurses on the nesting of its input.
 pub fn read(file: &CorpusFile, table: &MetadataTable) -> Result<Report, SkipReason> {
+    isolate::catch(|| read_unguarded(file, table))
+        .unwrap_or_else(|panic| Err(SkipReason::Internal(panic)))
+}
+
+fn read_unguarded(file: &CorpusFile, table: &MetadataTable) -> Result<Report, SkipReason> {
+    // No input we know of makes a stage panic any more (the fuzz tests in
+    // `crate::fuzz` look for them); to test that a panic is isolated, the
+    // unit tests inject one.
+    #[cfg(test)]
+    if file.rel.ends_with(tests::PANICS) {
+        panic!("a panic injected by a test");
+    }
     if let FileKind::Skip(reason) = &file.kind {
         return Err(reason.clone());
     }
@@ -132,4 +154,37 @@ fn combine_fingerprints(csv: Option<String>, sidecars: Option<String>) -> Option
     hasher.update(b"\nsidecars=");
     hasher.update(sidecars.unwrap_or_default().as_bytes());
     Some(hasher.finalize().to_hex().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    /// A file whose name ends so panics while it is read (in unit tests).
+    pub(super) const PANICS: &str = "panics-in-tests.txt";
+
+    /// A panic while reading one file is that file's skip reason: the
+    /// batch goes on, the other files are indexed, and the next run reads
+    /// the file again (an internal error is retried) without committing.
+    #[test]
+    fn a_panic_is_one_files_skip_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir_all(&corpus).unwrap();
+        std::fs::write(corpus.join("a.txt"), "第一份报告，坚持和发展新时代枫桥经验。").unwrap();
+        std::fs::write(corpus.join(format!("b-{PANICS}")), "第二份报告。").unwrap();
+        std::fs::write(corpus.join("c.txt"), "第三份报告，法律顾问。").unwrap();
+        let index = dir.path().join("index");
+        let s = crate::index::build::build_at(&corpus, &index).unwrap();
+        assert_eq!(s.reports, 2);
+        assert_eq!(s.skipped.len(), 1);
+        assert_eq!(s.skipped[0].path, format!("b-{PANICS}"));
+        assert!(
+            s.skipped[0]
+                .reason
+                .starts_with("internal error: a panic injected by a test (at src/corpus/read.rs:"),
+            "{}",
+            s.skipped[0].reason
+        );
+        let again = crate::index::build::build_at(&corpus, &index).unwrap();
+        assert_eq!((again.files_read, again.skipped.len(), again.committed), (1, 1, false));
+    }
 }

@@ -192,20 +192,16 @@ fn parse_ymd(s: &str) -> Option<String> {
     if it.next().is_some() || y.len() != 4 {
         return None;
     }
-    let (y, m, d): (u32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days).contains(&d).then(|| format!("{y:04}-{m:02}-{d:02}"))
+    let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    // An override may name any year of four digits; the day must exist.
+    (d >= 1 && d <= super::date::days_in_month(y, m)).then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
 /// The 1-based line holding byte offset `at`.
 fn line_of(text: &str, at: usize) -> usize {
-    text[..at.min(text.len())].matches('\n').count() + 1
+    // Counted on bytes, so no offset can fall inside a character (toml's
+    // spans are token boundaries anyway).
+    text.as_bytes()[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// The 1-based line where `key` is assigned (`key =`, `"key" =`), if we

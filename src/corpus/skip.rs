@@ -23,6 +23,23 @@ pub enum SkipReason {
     /// Decoded, but no text left after extraction (e.g. an HTML page
     /// without article text).
     NoText,
+    /// Reading the file panicked (a bug, caught so that the batch goes on:
+    /// SPEC §5), with the panic's message and where it happened.
+    Internal(String),
+    /// A symbolic link that leads outside the corpus folder (its target
+    /// given), not followed (SPEC §5).
+    OutsideLink(String),
+}
+
+impl SkipReason {
+    /// Whether a file skipped for this reason (as printed, the form the
+    /// index keeps) is read again by every `index`, even if its size and
+    /// modification time did not change: an unreadable file may have become
+    /// readable (`chmod` changes neither), and an internal error may be
+    /// fixed by a newer baogao.
+    pub fn is_retried(printed: &str) -> bool {
+        printed.starts_with("unreadable: ") || printed.starts_with("internal error: ")
+    }
 }
 
 impl fmt::Display for SkipReason {
@@ -38,6 +55,25 @@ impl fmt::Display for SkipReason {
             }
             SkipReason::Unreadable(why) => write!(f, "unreadable: {why}"),
             SkipReason::NoText => write!(f, "no text found"),
+            SkipReason::Internal(why) => write!(f, "internal error: {why}"),
+            SkipReason::OutsideLink(target) => {
+                write!(f, "symbolic link to {target}, outside the corpus: not followed")
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retried_reasons() {
+        let retried = |r: SkipReason| SkipReason::is_retried(&r.to_string());
+        assert!(retried(SkipReason::Unreadable("permission denied".into())));
+        assert!(retried(SkipReason::Internal("boom (at x.rs:1)".into())));
+        assert!(!retried(SkipReason::Empty));
+        assert!(!retried(SkipReason::Duplicate("a.txt".into())));
+        assert!(!retried(SkipReason::OutsideLink("/etc/passwd".into())));
     }
 }

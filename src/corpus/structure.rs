@@ -49,6 +49,15 @@ use crate::corpus::report::{Passage, Section, SectionKind, Structure};
 /// (。！？) into passages of at most about this size.
 pub const MAX_PASSAGE_CHARS: usize = 2000;
 
+/// A single "sentence" longer than this many characters (no 。！？ in
+/// it: a table flattened into one line, or 49 MB of one repeated letter,
+/// issue #9) is cut into pieces of at most this size, after a comma or a
+/// space near the end of each piece where there is one. This bounds the
+/// work and memory per passage in indexing and searching; a mention that
+/// straddles such a cut is not found, which only happens in text that has
+/// no sentence end for 20,000 characters.
+pub const MAX_SENTENCE_CHARS: usize = 10 * MAX_PASSAGE_CHARS;
+
 /// A standalone heading (top-level or sub-level) is at most this many
 /// characters long, counted after its number.
 const MAX_HEADING_CHARS: usize = 60;
@@ -497,6 +506,7 @@ fn join_paragraphs<'a>(lines: &'a [Line<'a>], indented_doc: bool) -> Vec<Paragra
             _ => false,
         };
         if join {
+            // `join` is only true in the arm where `out.last()` is `Some`.
             let p = out.last_mut().expect("join needs a paragraph");
             let left = p.text.chars().next_back();
             let right = line.text.chars().next();
@@ -620,7 +630,8 @@ fn build_structure(paragraphs: Vec<Paragraph<'_>>) -> Structure {
 
 /// Splits a paragraph longer than [`MAX_PASSAGE_CHARS`] at sentence ends
 /// (。！？), greedily filling each piece up to that size. A single sentence
-/// longer than the limit stays whole. Pieces are trimmed; nothing else
+/// longer than the limit stays whole, unless it is longer than
+/// [`MAX_SENTENCE_CHARS`] (see there). Pieces are trimmed; nothing else
 /// changes, so the invariant holds.
 fn split_long(text: &str) -> Vec<&str> {
     if text.chars().count() <= MAX_PASSAGE_CHARS {
@@ -642,7 +653,34 @@ fn split_long(text: &str) -> Vec<&str> {
         }
     }
     pieces.push(&text[start..]);
-    pieces.into_iter().map(str::trim).filter(|p| !p.is_empty()).collect()
+    pieces.into_iter().flat_map(cut_overlong).map(str::trim).filter(|p| !p.is_empty()).collect()
+}
+
+/// Cuts a piece longer than [`MAX_SENTENCE_CHARS`] into pieces of at most
+/// that many characters, each ending after the last comma, semicolon,
+/// enumeration comma, colon or whitespace in its final quarter if there is
+/// one. Work is linear in the length of the piece.
+fn cut_overlong(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    // `limit` is the byte offset of the first character past the limit,
+    // from `char_indices`: a boundary, as is every cut below.
+    while let Some((limit, _)) = rest.char_indices().nth(MAX_SENTENCE_CHARS) {
+        let window = &rest[..limit];
+        let soft = window
+            .char_indices()
+            .rev()
+            .take(MAX_SENTENCE_CHARS / 4)
+            .find(|&(_, c)| {
+                matches!(c, '，' | ',' | '；' | ';' | '、' | '：' | ':') || c.is_whitespace()
+            })
+            .map(|(i, c)| i + c.len_utf8());
+        let cut = soft.unwrap_or(limit);
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    out.push(rest);
+    out
 }
 
 #[cfg(test)]
@@ -920,6 +958,26 @@ mod tests {
             assert_eq!(p.path, ["一、工作开展情况"]);
         }
         assert_invariant(&format!("一、工作开展情况\n{para}\n"), &s);
+    }
+
+    /// Issue #9: a 49 MB file of one repeated letter was one passage of
+    /// 49 million characters (2.3 GB to index, 100 s to search).
+    #[test]
+    fn sentences_without_end_are_cut() {
+        let text = "a".repeat(3 * MAX_SENTENCE_CHARS + 5);
+        let s = parse(&text);
+        let lens: Vec<usize> = s.passages.iter().map(|p| p.text.chars().count()).collect();
+        assert_eq!(lens, [MAX_SENTENCE_CHARS, MAX_SENTENCE_CHARS, MAX_SENTENCE_CHARS, 5]);
+        assert_invariant(&text, &s);
+        // A comma near the end of the window is where the cut goes.
+        let text = format!("{}，{}", "法".repeat(MAX_SENTENCE_CHARS - 10), "治".repeat(30));
+        let s = parse(&text);
+        assert_eq!(s.passages.len(), 2);
+        assert!(s.passages[0].text.ends_with('，'));
+        assert_invariant(&text, &s);
+        // Chinese text without sentence ends, on character boundaries.
+        let text = "政府工作报告".repeat(MAX_SENTENCE_CHARS / 3);
+        assert_invariant(&text, &parse(&text));
     }
 
     #[test]

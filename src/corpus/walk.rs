@@ -12,12 +12,24 @@
 //! Reading a file is [`super::read`]'s job; the only check made here is the
 //! size limit, from the directory entry, so that a 60 MB file is never
 //! opened.
+//!
+//! Relative paths are [`name::rel_string`]s: lossless, so that two files
+//! whose names differ only in bytes that are not UTF-8 (GBK names from a
+//! Windows archive) stay two reports (SPEC §5).
+//!
+//! Symbolic links are followed only while they stay inside the corpus
+//! folder (SPEC §5): a link whose target, resolved, lies outside it (a
+//! link to `/`, to `/etc/passwd`) is not followed, and is listed as
+//! skipped ([`SkipReason::OutsideLink`]) when it looks like a report or
+//! leads to a folder. A loop of links inside the corpus is reported by the
+//! walk (as an unreadable entry) instead of being followed forever.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use rayon::prelude::*;
 
+use crate::corpus::name::{self, rel_string};
 use crate::corpus::SkipReason;
 
 /// Files above this size are skipped as too large.
@@ -91,19 +103,40 @@ pub fn scan(root: &Path) -> std::io::Result<Vec<CorpusFile>> {
     let mut files = Vec::new();
     // Report files found, with their relative path and kind; stat'ed below.
     let mut found = Vec::new();
+    // Symbolic links leading outside the corpus, noted by the filter below
+    // (which must not follow them) and listed as skipped.
+    let outside = std::cell::RefCell::new(Vec::new());
+    let canonical_root = root.canonicalize()?;
     let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name();
-    let mut it = walker.into_iter();
+    let mut it = walker.into_iter().filter_entry(|entry| {
+        if entry.depth() == 0 || !entry.path_is_symlink() {
+            return true;
+        }
+        match entry.path().canonicalize() {
+            Ok(target) if target.starts_with(&canonical_root) => true,
+            Ok(target) => {
+                let name = entry.file_name().to_string_lossy();
+                if target.is_dir() || kind_of(&name).is_some() {
+                    outside.borrow_mut().push((entry.path().to_path_buf(), target));
+                }
+                false
+            }
+            // Broken: the walk reports it (it cannot stat the target).
+            Err(_) => true,
+        }
+    });
     while let Some(entry) = it.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                // A broken symlink or an unreadable folder: report it if we
-                // know which path it was, otherwise skip silently.
+                // A broken symlink, a loop or an unreadable folder: report
+                // it if we know which path it was, otherwise skip silently.
                 if let Some(path) = err.path() {
                     if let Ok(rel) = path.strip_prefix(root) {
                         let rel = rel_string(rel);
-                        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                        if kind_of(name).is_some() || path.is_dir() {
+                        let name =
+                            path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                        if kind_of(&name).is_some() || path.is_dir() {
                             files.push(CorpusFile {
                                 rel,
                                 abs: path.to_path_buf(),
@@ -130,6 +163,18 @@ pub fn scan(root: &Path) -> std::io::Result<Vec<CorpusFile>> {
         let Some(kind) = kind_of(&name) else { continue };
         let rel = rel_string(entry.path().strip_prefix(root).unwrap_or(entry.path()));
         found.push((entry, rel, kind));
+    }
+    drop(it);
+    for (path, target) in outside.into_inner() {
+        let rel = rel_string(path.strip_prefix(root).unwrap_or(&path));
+        let target = name::encode_path(&target);
+        files.push(CorpusFile {
+            rel,
+            abs: path,
+            size: 0,
+            mtime: 0,
+            kind: FileKind::Skip(SkipReason::OutsideLink(target)),
+        });
     }
     // One `stat` per file, the bulk of a walk over a large corpus (100,000
     // files: ~0.4 s on one thread), so in parallel.
@@ -159,15 +204,12 @@ pub fn mtime_ns(m: &std::fs::Metadata) -> i64 {
         .unwrap_or(0)
 }
 
-/// A relative path as a `/`-separated string.
-fn rel_string(rel: &Path) -> String {
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
-}
-
 /// A short, human reason for an I/O error.
 fn io_reason(err: &dyn std::fmt::Display) -> String {
     let s = err.to_string();
-    if s.contains("No such file") {
+    if s.contains("File system loop") {
+        "symbolic link loop, not followed".into()
+    } else if s.contains("No such file") {
         "broken symlink or vanished file".into()
     } else if s.contains("ermission denied") {
         "permission denied".into()
@@ -210,5 +252,71 @@ mod tests {
         let files = scan(dir.path()).unwrap();
         let rels: Vec<_> = files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, vec!["a.txt", "b/c/z.txt"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_distinct() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        // 报告 and 宝告 in GBK: equal once converted lossily.
+        for name in [&b"\xB1\xA8\xB8\xE6.txt"[..], b"\xB1\xA6\xB8\xE6.txt"] {
+            std::fs::write(dir.path().join(OsStr::from_bytes(name)), "x").unwrap();
+        }
+        let files = scan(dir.path()).unwrap();
+        assert_eq!(files.len(), 2);
+        assert_ne!(files[0].rel, files[1].rel);
+        assert!(files.iter().all(|f| f.kind == FileKind::Text && f.rel.ends_with(".txt")));
+        assert!(files[0].rel.starts_with("\u{FFFD}B1\u{FFFD}"), "{}", files[0].rel);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_stay_inside_the_corpus() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("corpus");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(corpus.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(corpus.join("sub/a.txt"), "x").unwrap();
+        std::fs::write(outside.join("secret.txt"), "x").unwrap();
+        symlink(outside.join("secret.txt"), corpus.join("passwd.txt")).unwrap();
+        symlink(&outside, corpus.join("out")).unwrap();
+        symlink("/", corpus.join("root")).unwrap();
+        symlink(corpus.join("sub"), corpus.join("inside")).unwrap();
+        symlink(corpus.join("sub/a.txt"), corpus.join("b.txt")).unwrap();
+        symlink(&corpus, corpus.join("sub/loop")).unwrap();
+        let files = scan(&corpus).unwrap();
+        let summary: Vec<(String, String)> = files
+            .iter()
+            .map(|f| {
+                let kind = match &f.kind {
+                    FileKind::Skip(r) => r.to_string(),
+                    k => format!("{k:?}"),
+                };
+                (f.rel.clone(), kind)
+            })
+            .collect();
+        let get = |rel: &str| summary.iter().find(|(r, _)| r == rel).map(|(_, k)| k.as_str());
+        // Inside: followed.
+        assert_eq!(get("b.txt"), Some("Text"));
+        assert_eq!(get("inside/a.txt"), Some("Text"));
+        assert_eq!(get("sub/a.txt"), Some("Text"));
+        // Outside: listed, not followed.
+        let secret = outside.join("secret.txt").canonicalize().unwrap();
+        assert_eq!(
+            get("passwd.txt"),
+            Some(
+                format!("symbolic link to {}, outside the corpus: not followed", secret.display())
+                    .as_str()
+            )
+        );
+        assert!(get("out").unwrap().contains("outside the corpus"));
+        assert_eq!(get("root"), Some("symbolic link to /, outside the corpus: not followed"));
+        assert!(!summary.iter().any(|(r, _)| r.starts_with("out/") || r.starts_with("root/")));
+        // A loop back to the corpus root: reported, not followed forever.
+        assert_eq!(get("sub/loop"), Some("unreadable: symbolic link loop, not followed"));
     }
 }

@@ -34,7 +34,7 @@ use super::records::{FileStamp, Manifest, ReportRecord, ReportStub, SkipRecord};
 use super::schema::{
     Fields, KIND_MANIFEST, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH,
 };
-use super::store::{self, BuildLock, Payload, Probe};
+use super::store::{self, Payload, Probe};
 use crate::corpus::overrides::MetadataTable;
 use crate::corpus::read::{self, Report};
 use crate::corpus::walk::{self, CorpusFile, FileKind};
@@ -136,6 +136,11 @@ pub enum BuildError {
     /// Filesystem error on the index folder.
     #[error("index folder error: {0}")]
     Io(#[from] std::io::Error),
+    /// The index folder could not be written, with the cause named (a
+    /// full disk, a read-only folder) and what to do (see
+    /// [`super::rebuild`]).
+    #[error("{0}")]
+    Write(String),
 }
 
 /// Only segments of at most this many live documents (passages) are
@@ -208,14 +213,27 @@ enum Seen {
     PrevDuplicate(SkipRecord),
 }
 
-/// Brings the index in `opts.index` in line with the corpus.
+/// Brings the index in `opts.index` in line with the corpus; with
+/// `opts.full`, builds a new one in a fresh folder and swaps it in. The
+/// checks before, the lock, and what happens on failure are
+/// [`super::rebuild`]'s.
 pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummary, BuildError> {
+    super::rebuild::run(opts, progress, build_in_place)
+}
+
+/// The build itself, in `opts.index`, the lock held by the caller.
+fn build_in_place(
+    opts: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
-    let _lock = BuildLock::acquire(&opts.index)?;
     let corpus_abs =
         opts.corpus.canonicalize().map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
     let files = walk::scan(&corpus_abs).map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
 
+    // A new index is committed even when the corpus has no reports, so
+    // that it exists (an empty corpus is an empty index, not a missing one).
+    let mut created = false;
     let (index, fields, reports, skips) = match store::probe(&opts.index) {
         Probe::Ready(opened) if !opts.full => {
             // The manifest document lists every file with what we need to
@@ -235,11 +253,13 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
         Probe::Missing => {
             store::clear(&opts.index)?;
             let (index, fields) = store::create(&opts.index)?;
+            created = true;
             (index, fields, Vec::new(), Vec::new())
         }
         Probe::Foreign(_) if opts.full => {
             store::clear(&opts.index)?;
             let (index, fields) = store::create(&opts.index)?;
+            created = true;
             (index, fields, Vec::new(), Vec::new())
         }
         Probe::Foreign(why) => return Err(BuildError::Foreign(opts.index.clone(), why)),
@@ -256,7 +276,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
     let mut pass = Pass::new(&writer, &fields, &table, &old, reports, skips);
     pass.run(&files, progress)?;
     let (mut summary, stubs) = pass.finish()?;
-    if opts.full || summary.committed {
+    if opts.full || created || summary.committed {
         // What this build saw, for the next build and the "corpus
         // changed" check.
         writer.delete_term(Term::from_field_text(fields.path, MANIFEST_PATH));
@@ -269,7 +289,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
     }
     summary.warnings.splice(0..0, table_warnings);
 
-    if opts.full || summary.committed {
+    if opts.full || created || summary.committed {
         progress.committing();
         let payload = Payload {
             format: super::schema::FORMAT,
@@ -282,6 +302,8 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
         summary.committed = true;
     }
     writer.wait_merging_threads()?;
+    // What we just wrote is what the next open verifies against.
+    super::verify::record(&opts.index, &index);
     progress.finish();
     summary.elapsed = started.elapsed();
     Ok(summary)
@@ -364,7 +386,7 @@ impl<'a> Pass<'a> {
             .zip(&knowns)
             .map(|(f, (k, ov))| match k {
                 Known::Report(r) => !(same_stamp(&r.stamp, f) && r.overrides == *ov),
-                Known::Skip(s) => !same_stamp(&s.stamp, f),
+                Known::Skip(s) => !same_stamp(&s.stamp, f) || SkipReason::is_retried(&s.reason),
                 Known::Nothing => true,
             })
             .collect();
@@ -602,6 +624,17 @@ fn observe(
         Known::Report(r) if same_stamp(&r.stamp, file) && r.overrides == *overrides => {
             Seen::Unchanged(*r)
         }
+        Known::Skip(s) if same_stamp(&s.stamp, file) && SkipReason::is_retried(&s.reason) => {
+            // Unreadable (or an internal error) last time: read again, since
+            // `chmod` changes neither size nor modification time. The same
+            // reason again is no change.
+            let seen = match read_file(file, table) {
+                Seen::Skip { record, .. } if record == s => Seen::Skip { record, unchanged: true },
+                other => other,
+            };
+            progress.advance(file.size);
+            seen
+        }
         Known::Skip(s) if same_stamp(&s.stamp, file) => {
             if s.text_hash.is_some() {
                 Seen::PrevDuplicate(s)
@@ -635,13 +668,19 @@ fn observe(
     }
 }
 
-/// Reads and processes a file.
+/// Reads and processes a file. A panic while normalizing its passages is
+/// its skip reason, as one while reading it is (see [`read::read`]).
 fn read_file(file: &CorpusFile, table: &MetadataTable) -> Seen {
-    match read::read(file, table) {
-        Ok(report) => {
-            let stamp =
-                FileStamp { size: file.size, mtime: file.mtime, hash: report.file_hash.clone() };
-            Seen::Fresh(Box::new(Prepared::new(report)), stamp)
+    let prepared = crate::isolate::catch(|| read::read(file, table).map(Prepared::new))
+        .unwrap_or_else(|panic| Err(SkipReason::Internal(panic)));
+    match prepared {
+        Ok(prepared) => {
+            let stamp = FileStamp {
+                size: file.size,
+                mtime: file.mtime,
+                hash: prepared.report.file_hash.clone(),
+            };
+            Seen::Fresh(Box::new(prepared), stamp)
         }
         Err(reason) => Seen::Skip {
             record: SkipRecord {

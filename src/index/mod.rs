@@ -5,11 +5,14 @@
 
 pub mod build;
 pub mod reader;
+pub mod rebuild;
 pub mod records;
 pub mod schema;
 pub mod store;
 pub mod tokenizer;
+pub mod verify;
 
 pub use build::{build, BuildOptions, BuildSummary};
 pub use reader::IndexReader;
+pub use rebuild::free_bytes;
 pub use records::{FileStamp, ReportRecord, SkipRecord};

@@ -4,14 +4,27 @@
 //! and its last commit carries our payload ([`Payload`]): a folder where a
 //! first build was interrupted before its first commit is *missing*, not
 //! ready, and is built again. Anything else (a damaged `meta.json`, another
-//! program's index, an older baogao format) is *foreign*, and the user is
-//! told to rebuild with `--full`, which clears tantivy's files (and only
-//! those) before building.
+//! program's index, an older baogao format, a segment that fails the checks
+//! of [`super::verify`]) is *foreign*, and the user is told to rebuild with
+//! `--full`, which builds a new index in a fresh folder next to this one
+//! and swaps it in ([`super::rebuild`]).
+//!
+//! The payload records the corpus folder the index was built from; the CLI
+//! refuses to answer for another corpus ([`crate::cli::guard`]). It is
+//! stored as a lossless string ([`crate::corpus::name`]), so a corpus path
+//! that is not UTF-8 round-trips.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use tantivy::directory::error::{
+    DeleteError, LockError as TantivyLockError, OpenReadError, OpenWriteError,
+};
+use tantivy::directory::{
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle,
+    WritePtr, META_LOCK,
+};
 use tantivy::Index;
 
 use super::schema::{register_tokenizers, Fields, FORMAT};
@@ -21,10 +34,41 @@ use super::schema::{register_tokenizers, Fields, FORMAT};
 pub struct Payload {
     /// [`FORMAT`] of the index layout.
     pub format: u32,
-    /// The corpus folder the index was built from (absolute).
+    /// The corpus folder the index was built from (absolute, canonical).
+    #[serde(with = "lossless_path")]
     pub corpus: PathBuf,
     /// baogao version that wrote the commit.
     pub version: String,
+}
+
+/// A path as a [`crate::corpus::name`] string in JSON: plain UTF-8 paths
+/// are written as before, others without loss.
+mod lossless_path {
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::corpus::name;
+
+    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&name::encode_path(path))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        Ok(name::decode_path(&String::deserialize(d)?))
+    }
+}
+
+/// The payload of the last commit in `dir`, read from `meta.json` alone
+/// (no segment is opened): what the CLI needs to know which corpus an
+/// index belongs to. `None` when there is no readable baogao commit.
+pub fn read_payload(dir: &Path) -> Option<Payload> {
+    #[derive(Deserialize)]
+    struct Meta {
+        payload: Option<String>,
+    }
+    let meta: Meta = serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
+    serde_json::from_str(&meta.payload?).ok()
 }
 
 /// The state of an index folder.
@@ -47,12 +91,31 @@ pub struct Opened {
     pub payload: Payload,
 }
 
-/// Probes an index folder.
+/// Probes an index folder (and verifies a ready one, see
+/// [`super::verify`]).
+///
+/// A build that commits while we probe may remove the files of the commit
+/// we started from; when the probe fails and `meta.json` changed meanwhile,
+/// it is probed once more.
 pub fn probe(dir: &Path) -> Probe {
+    let stamp = |p: &Path| {
+        std::fs::metadata(p.join("meta.json")).ok().map(|m| (m.len(), m.modified().ok()))
+    };
+    let before = stamp(dir);
+    match probe_once(dir) {
+        Probe::Foreign(_) if stamp(dir) != before => probe_once(dir),
+        p => p,
+    }
+}
+
+fn probe_once(dir: &Path) -> Probe {
     if !dir.join("meta.json").exists() {
         return Probe::Missing;
     }
-    let index = match Index::open_in_dir(dir) {
+    let index = match MmapDirectory::open(dir)
+        .map_err(tantivy::TantivyError::from)
+        .and_then(|d| Index::open(ReadOnlyTolerant(d)))
+    {
         Ok(index) => index,
         Err(e) => return Probe::Foreign(format!("tantivy cannot open it: {e}")),
     };
@@ -74,7 +137,13 @@ pub fn probe(dir: &Path) -> Probe {
         };
     };
     match serde_json::from_str::<Payload>(payload) {
-        Ok(p) if p.format == FORMAT => Probe::Ready(Box::new(Opened { index, fields, payload: p })),
+        Ok(p) if p.format == FORMAT => {
+            // A panic while verifying is damage too.
+            match crate::isolate::catch(|| super::verify::check(dir, &index, &metas)) {
+                Ok(Ok(())) => Probe::Ready(Box::new(Opened { index, fields, payload: p })),
+                Ok(Err(why)) | Err(why) => Probe::Foreign(format!("it is damaged: {why}")),
+            }
+        }
         Ok(p) => Probe::Foreign(format!(
             "it was written in index format {} and this baogao reads format {FORMAT}",
             p.format
@@ -83,15 +152,121 @@ pub fn probe(dir: &Path) -> Probe {
     }
 }
 
+/// tantivy's memory-mapped directory, except that the lock a *reader*
+/// takes while it loads the segments (`.tantivy-meta.lock`, against a
+/// concurrent clean-up of files) is skipped when the folder cannot be
+/// written: on a read-only index nothing can clean up, and searching it
+/// must work (a shared index, a read-only mount). tantivy's own directory
+/// failed there with "Failed to acquire Lockfile". The writer's lock is
+/// never skipped, so `baogao index` still fails, naming the cause.
+#[derive(Debug, Clone)]
+struct ReadOnlyTolerant(MmapDirectory);
+
+impl Directory for ReadOnlyTolerant {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
+        self.0.get_file_handle(path)
+    }
+    fn delete(&self, path: &Path) -> Result<(), DeleteError> {
+        self.0.delete(path)
+    }
+    fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
+        self.0.exists(path)
+    }
+    fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
+        self.0.open_write(path)
+    }
+    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+        self.0.atomic_read(path)
+    }
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+    fn watch(&self, watch_callback: WatchCallback) -> tantivy::Result<WatchHandle> {
+        self.0.watch(watch_callback)
+    }
+    fn acquire_lock(&self, lock: &Lock) -> Result<DirectoryLock, TantivyLockError> {
+        match self.0.acquire_lock(lock) {
+            Err(TantivyLockError::IoError(e))
+                if lock.filepath == META_LOCK.filepath
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ReadOnlyFilesystem
+                            | std::io::ErrorKind::PermissionDenied
+                    ) =>
+            {
+                Ok(DirectoryLock::from(Box::new(())))
+            }
+            other => other,
+        }
+    }
+}
+
 /// Does this file name look like one of tantivy's files?
 fn is_tantivy_file(name: &str) -> bool {
     if matches!(name, "meta.json" | ".managed.json") || name.starts_with(".tantivy-") {
+        return true;
+    }
+    // tantivy's atomic writes go through a temporary file in the folder.
+    if name.starts_with(".tmp") {
         return true;
     }
     // Segment files: 32 hex digits, a dot, an extension (`.idx`, `.pos`, …),
     // possibly with a delete opstamp (`<id>.<opstamp>.del`).
     let stem = name.split('.').next().unwrap_or("");
     stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()) && name.len() > 33
+}
+
+/// Does this file belong in an index folder: tantivy's, or ours (the lock,
+/// the verification stamp and its temporary files)?
+fn is_index_file(name: &str) -> bool {
+    is_tantivy_file(name) || name == LOCK_FILE || name.starts_with(super::verify::STAMP_FILE)
+}
+
+/// The entries of `dir` that do not belong in an index folder (a few of
+/// them, for an error message), or an empty list. A folder holding such
+/// entries is never turned into an index or replaced: the user may have
+/// pointed `--index` at a folder of their own by mistake.
+pub fn foreign_entries(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            !(e.file_type().is_ok_and(|t| t.is_file()) && is_index_file(&name.to_string_lossy()))
+        })
+        .map(|e| crate::corpus::name::encode(&e.file_name()).into_owned())
+        .take(3)
+        .collect()
+}
+
+/// Removes segment files that the last commit in `dir` does not use (what
+/// a failed build wrote), and tantivy's temporary files; keeps everything
+/// else. With a committed `meta.json` that cannot be read, removes nothing.
+pub fn remove_uncommitted(dir: &Path) {
+    let Ok(text) = std::fs::read_to_string(dir.join("meta.json")) else { return };
+    let Ok(meta) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+    let live: std::collections::HashSet<String> = meta["segments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["segment_id"].as_str())
+        .map(|id| id.replace('-', ""))
+        .collect();
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let stem = name.split('.').next().unwrap_or("");
+        let segment = is_tantivy_file(&name) && stem.len() == 32;
+        if (segment && !live.contains(stem)) || name.starts_with(".tmp") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Removes tantivy's files from `dir`, leaving anything else alone.
@@ -128,16 +303,19 @@ pub enum LockError {
     /// Another process holds it.
     #[error("the index at {0} is locked: another `baogao index` is running")]
     Busy(PathBuf),
-    /// The lock file could not be created.
-    #[error("cannot create the lock file in {0}: {1}")]
+    /// The lock file could not be created: the folder cannot be written.
+    #[error("cannot write in the index folder {0}: {1}")]
     Io(PathBuf, std::io::Error),
 }
+
+/// The name of the lock file in an index folder.
+pub const LOCK_FILE: &str = ".baogao.lock";
 
 impl BuildLock {
     /// Takes the lock without waiting.
     pub fn acquire(dir: &Path) -> Result<BuildLock, LockError> {
         std::fs::create_dir_all(dir).map_err(|e| LockError::Io(dir.to_path_buf(), e))?;
-        let path = dir.join(".baogao.lock");
+        let path = dir.join(LOCK_FILE);
         let file = File::options()
             .create(true)
             .truncate(false)

@@ -55,7 +55,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::parse::{self, Expr};
+use super::parse::{self, Expr, MAX_DEPTH, MAX_WORDS};
 
 /// The name of a concept file, looked up in the corpus folder and in the
 /// current folder.
@@ -159,6 +159,23 @@ pub enum ConceptError {
         /// The names along the cycle, the first repeated at the end.
         chain: Vec<String>,
     },
+    /// A concept that expands to more than [`MAX_WORDS`] words (concepts
+    /// that use each other several times multiply: 20 concepts that each
+    /// use the next twice make a million words), or whose uses nest
+    /// deeper than [`MAX_DEPTH`].
+    #[error(
+        "concept @{} is too large: {what} (through {}); concepts that use other concepts \
+         several times multiply, so define it with fewer uses",
+        chain.first().map(String::as_str).unwrap_or(""),
+        chain.iter().map(|c| format!("@{c}")).collect::<Vec<_>>().join(" → ")
+    )]
+    TooLarge {
+        /// The concepts being expanded when the limit was reached,
+        /// outermost first.
+        chain: Vec<String>,
+        /// Which limit: "more than 1024 words", "nested more than 32 deep".
+        what: String,
+    },
     /// A concept used as a NEAR operand expands to an AND or a NOT.
     #[error(
         "@{name} cannot be an operand of NEAR: it expands to an AND or a NOT ({query}), \
@@ -259,17 +276,38 @@ impl Concepts {
     /// Errors for an unknown name (listing the known ones, closest first),
     /// a cycle, and a concept used as a `NEAR` operand that expands to an
     /// `AND` or `NOT`.
+    ///
+    /// The expansion is bounded: it stops with [`ConceptError::TooLarge`]
+    /// once it has produced [`MAX_WORDS`] words or nests concepts
+    /// [`MAX_DEPTH`] deep, so a file of concepts that use each other many
+    /// times costs at most that much work instead of exponential time and
+    /// memory (issue #9: 20 lines took 40 s and 5.6 GB).
     pub fn expand(&self, expr: &Expr) -> Result<Expr, ConceptError> {
-        self.expand_in(expr, &mut Vec::new(), false)
+        let mut budget = MAX_WORDS;
+        self.expand_in(expr, &mut Vec::new(), false, &mut budget)
     }
 
     /// Expands the concept `name`, with the concepts being expanded
-    /// (outermost first) in `stack`.
-    fn expand_name(&self, name: &str, stack: &mut Vec<String>) -> Result<Expr, ConceptError> {
+    /// (outermost first) in `stack` and the words still allowed in
+    /// `budget`.
+    fn expand_name(
+        &self,
+        name: &str,
+        stack: &mut Vec<String>,
+        budget: &mut usize,
+    ) -> Result<Expr, ConceptError> {
         if let Some(at) = stack.iter().position(|n| n == name) {
             let mut chain = stack[at..].to_vec();
             chain.push(name.to_string());
             return Err(ConceptError::Cycle { chain });
+        }
+        if stack.len() >= MAX_DEPTH {
+            let mut chain = stack.clone();
+            chain.push(name.to_string());
+            return Err(ConceptError::TooLarge {
+                chain,
+                what: format!("concepts nested more than {MAX_DEPTH} deep"),
+            });
         }
         let concept = self.get(name).ok_or_else(|| ConceptError::Unknown {
             name: name.to_string(),
@@ -277,7 +315,7 @@ impl Concepts {
             known: self.closest(name),
         })?;
         stack.push(name.to_string());
-        let out = self.expand_in(&concept.expr, stack, false);
+        let out = self.expand_in(&concept.expr, stack, false, budget);
         stack.pop();
         out
     }
@@ -289,14 +327,24 @@ impl Concepts {
         expr: &Expr,
         stack: &mut Vec<String>,
         in_near: bool,
+        budget: &mut usize,
     ) -> Result<Expr, ConceptError> {
-        let all = |v: &[Expr], stack: &mut Vec<String>| -> Result<Vec<Expr>, ConceptError> {
-            v.iter().map(|e| self.expand_in(e, stack, in_near)).collect()
+        let mut all = |v: &[Expr], stack: &mut Vec<String>| -> Result<Vec<Expr>, ConceptError> {
+            v.iter().map(|e| self.expand_in(e, stack, in_near, budget)).collect()
         };
         Ok(match expr {
-            Expr::Word(_) => expr.clone(),
+            Expr::Word(_) => {
+                if *budget == 0 {
+                    return Err(ConceptError::TooLarge {
+                        chain: stack.clone(),
+                        what: format!("it expands to more than {MAX_WORDS} words"),
+                    });
+                }
+                *budget -= 1;
+                expr.clone()
+            }
             Expr::Concept(name) => {
-                let x = self.expand_name(name, stack)?;
+                let x = self.expand_name(name, stack, budget)?;
                 if in_near && !parse::near_operand_ok(&x) {
                     let query = self.get(name).map(|c| c.query.clone()).unwrap_or_default();
                     return Err(ConceptError::NearOperand { name: name.clone(), query });
@@ -305,10 +353,10 @@ impl Concepts {
             }
             Expr::And(v) => combine(all(v, stack)?, true),
             Expr::Or(v) => combine(all(v, stack)?, false),
-            Expr::Not(e) => Expr::Not(Box::new(self.expand_in(e, stack, in_near)?)),
+            Expr::Not(e) => Expr::Not(Box::new(self.expand_in(e, stack, in_near, budget)?)),
             Expr::Near { left, right, distance } => Expr::Near {
-                left: Box::new(self.expand_in(left, stack, true)?),
-                right: Box::new(self.expand_in(right, stack, true)?),
+                left: Box::new(self.expand_in(left, stack, true, budget)?),
+                right: Box::new(self.expand_in(right, stack, true, budget)?),
                 distance: *distance,
             },
         })
@@ -366,7 +414,12 @@ impl Concepts {
         let mut defs: Vec<(&String, &toml::Value)> = concepts.iter().collect();
         defs.sort_by_key(|(name, _)| start(name));
         for (name, value) in defs {
-            let line = text[..start(name).min(text.len())].matches('\n').count() + 1;
+            // Counted on bytes: no offset can fall inside a character.
+            let line = text.as_bytes()[..start(name).min(text.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             let def_err = |message: String| ConceptError::Definition {
                 origin: source.clone(),
                 line,
@@ -393,7 +446,8 @@ impl Concepts {
     /// load time.
     fn check(&self) -> Result<(), ConceptError> {
         for c in &self.list {
-            self.expand_name(&c.name, &mut Vec::new())?;
+            let mut budget = MAX_WORDS;
+            self.expand_name(&c.name, &mut Vec::new(), &mut budget)?;
         }
         Ok(())
     }
@@ -479,7 +533,7 @@ fn combine(items: Vec<Expr>, is_and: bool) -> Expr {
 }
 
 /// Levenshtein distance in characters (names are short).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -554,6 +608,34 @@ mod tests {
         assert_eq!(c.expand(&expr("@b NEAR/5 w")).unwrap(), expr("(u OR v) NEAR/5 w"));
         // Without concepts the expression is unchanged.
         assert_eq!(c.expand(&expr("p NEAR/3 (q OR r) -s")).unwrap(), expr("p NEAR/3 (q OR r) -s"));
+    }
+
+    /// Issue #9: 20 concepts that each use the next twice (2^20 words)
+    /// took 40 s and 5.6 GB to load; now an error naming the chain, found
+    /// after at most `MAX_WORDS` words per concept.
+    #[test]
+    fn blow_ups_and_deep_nesting_are_errors_naming_the_concepts() {
+        let mut toml = String::from("[concepts]\n");
+        for i in 0..20 {
+            toml.push_str(&format!("c{i} = '@c{} OR @c{}'\n", i + 1, i + 1));
+        }
+        toml.push_str("c20 = 'x y'\n");
+        let e = load_err(&toml);
+        let msg = e.to_string();
+        assert!(matches!(e, ConceptError::TooLarge { .. }), "{msg}");
+        assert!(msg.contains("more than 1024 words"), "{msg}");
+        assert!(msg.contains("@c0 → @c1 → @c2"), "{msg}");
+        // A chain of 40 concepts, each using the next once: too deep.
+        let mut toml = String::from("[concepts]\n");
+        for i in 0..40 {
+            toml.push_str(&format!("d{i} = '@d{} z{i}'\n", i + 1));
+        }
+        toml.push_str("d40 = 'x'\n");
+        let msg = load_err(&toml).to_string();
+        assert!(msg.contains("nested more than 32 deep"), "{msg}");
+        // A short chain is fine, and its expansion is bounded too.
+        let c = with("[concepts]\na = '@b @b'\nb = 'x OR y'\n");
+        assert_eq!(c.expand(&expr("@a")).unwrap(), expr("(x OR y) (x OR y)"));
     }
 
     #[test]

@@ -46,14 +46,20 @@
 //!   error. To search for text that starts with `-`, quote it.
 //! - `@name` is a concept; `@` elsewhere (`a@b.cn`) is ordinary.
 //! - `OR`, `AND`, `NOT` and `NEAR/n` are operators only as whole tokens in
-//!   uppercase; `or`, `NEARBY` or a quoted `"OR"` are words. A token `NEAR`
-//!   or `NEAR/…` without a valid distance is an error. Operators must be
-//!   separate tokens: `NOT(a)` is the word `NOT(a)`.
+//!   uppercase. The same token in another case (`or`, `Not`, `near/20`) is
+//!   an error with a hint (SPEC §2: it is almost always a mistyped
+//!   operator, which would otherwise silently search for the word and find
+//!   nothing); to search for the word, quote it (`"or"`). `NEARBY` is a
+//!   word. A token `NEAR` or `NEAR/…` without a valid distance is an error.
+//!   Operators must be separate tokens: `NOT(a)` is the word `NOT(a)`.
 //! - `field:value` (or the full-width colon `：`, which a Chinese input
 //!   method produces) is a filter when `field` is one of the names of
-//!   [`FilterField`], in any ASCII case. Anything else with a colon
-//!   (`12:30`, `http://x`) is a word, and so is a quoted `"year:2023"`. The
-//!   value is a word or a quoted string (`place:"…"`).
+//!   [`FilterField`], in any ASCII case. A token that starts with ASCII
+//!   letters and a colon but names no field (`yaer:2023`) is an error
+//!   naming the closest field (SPEC §2: quote text that contains a colon),
+//!   except a URL (`http://x`). Other tokens with a colon (`12:30`,
+//!   `年份:2023`) are words, and so is a quoted `"yaer:2023"`. The value is
+//!   a word or a quoted string (`place:"…"`).
 //!
 //! # Filters
 //!
@@ -64,6 +70,16 @@
 //! A query made only of filters has no expression (`expr: None`); a query
 //! that is only negative (`-枫桥经验`) is allowed and it is up to the search
 //! to decide what to return (every passage without the word).
+//!
+//! # Limits
+//!
+//! A query may nest groups, `NOT`s and `NEAR`s at most [`MAX_DEPTH`] deep
+//! and hold at most [`MAX_WORDS`] words and concepts; beyond that it is an
+//! error (`query too deep`, `query too long`) rather than a stack overflow
+//! in the recursive parts of parsing, planning and matching (942 chained
+//! `NOT`s, 913 `NEAR/5` terms or 6,371 nested parentheses crashed baogao
+//! before these limits: see issue #9). [`check_limits`] checks the same
+//! limits on an expression after its concepts were expanded.
 //!
 //! # Errors
 //!
@@ -77,6 +93,68 @@ use std::fmt;
 use unicode_width::UnicodeWidthChar;
 
 use crate::corpus::report::{Level, SectionKind};
+
+/// How deep a query may nest groups, `NOT`s and `NEAR`s (see the module
+/// docs, "Limits"). Real queries stay below 10.
+pub const MAX_DEPTH: usize = 32;
+
+/// How many words and concepts a query may hold (after expanding its
+/// concepts, for [`check_limits`]).
+pub const MAX_WORDS: usize = 1024;
+
+/// Why an expression is over the limits of [`MAX_DEPTH`] and [`MAX_WORDS`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    /// Nested deeper than [`MAX_DEPTH`].
+    #[error(
+        "query too deep: more than {MAX_DEPTH} levels of nested groups, NOT or NEAR \
+         (write it flatter: `a OR b OR c` needs no parentheses)"
+    )]
+    TooDeep,
+    /// More than [`MAX_WORDS`] words.
+    #[error("query too long: more than {MAX_WORDS} words")]
+    TooLong,
+}
+
+/// Checks an expression (typically after its concepts were expanded)
+/// against [`MAX_DEPTH`] and [`MAX_WORDS`], without recursion, so that
+/// the recursive passes that follow (matching, planning) are safe.
+pub fn check_limits(expr: &Expr) -> Result<(), LimitError> {
+    // Depth counts operators (And, Or, Not, Near) on the way down; the
+    // parser's own limit is stricter, so anything it accepts passes here.
+    let mut stack = vec![(expr, 0usize)];
+    let mut words = 0usize;
+    while let Some((e, depth)) = stack.pop() {
+        match e {
+            Expr::Word(_) | Expr::Concept(_) => {
+                words += 1;
+                if words > MAX_WORDS {
+                    return Err(LimitError::TooLong);
+                }
+            }
+            Expr::And(v) | Expr::Or(v) => {
+                if depth >= 2 * MAX_DEPTH {
+                    return Err(LimitError::TooDeep);
+                }
+                stack.extend(v.iter().map(|x| (x, depth + 1)));
+            }
+            Expr::Not(x) => {
+                if depth >= 2 * MAX_DEPTH {
+                    return Err(LimitError::TooDeep);
+                }
+                stack.push((x, depth + 1));
+            }
+            Expr::Near { left, right, .. } => {
+                if depth >= 2 * MAX_DEPTH {
+                    return Err(LimitError::TooDeep);
+                }
+                stack.push((left, depth + 1));
+                stack.push((right, depth + 1));
+            }
+        }
+    }
+    Ok(())
+}
 
 /// A parsed query: what to match, and which reports to search.
 #[derive(Debug, Clone, PartialEq)]
@@ -471,9 +549,19 @@ impl std::error::Error for ParseError {}
 pub fn parse(input: &str) -> Result<Query, ParseError> {
     let chars: Vec<char> = input.chars().collect();
     let tokens = lex(&chars);
-    let mut parser = Parser { tokens, next: 0, input };
+    let mut parser = Parser { tokens, next: 0, input, depth: 0 };
     if matches!(parser.tokens[0].tok, Tok::Eof) {
         return Err(parser.error("empty query", 0));
+    }
+    // Too many words: reported at the first word over the limit, before
+    // anything is built.
+    if let Some(t) = parser
+        .tokens
+        .iter()
+        .filter(|t| matches!(t.tok, Tok::Word(_) | Tok::Concept(_)))
+        .nth(MAX_WORDS)
+    {
+        return Err(parser.error(LimitError::TooLong.to_string(), t.pos));
     }
     let mut filters = Filters::default();
     let expr = parser.parse_sequence(None, Some(&mut filters))?;
@@ -615,7 +703,14 @@ fn lex_filter(chars: &[char], start: usize) -> Option<Lexed> {
         return None;
     }
     let name: String = chars[start..colon].iter().collect();
-    let field = FilterField::parse(&name)?;
+    let Some(field) = FilterField::parse(&name) else {
+        // `http://…` and the like are words; any other `letters:` is a
+        // mistyped field more often than text (SPEC §2).
+        if chars.get(colon + 1..colon + 3) == Some(&['/', '/']) {
+            return None;
+        }
+        return Some(Err((unknown_field(&name), start)));
+    };
     let value_pos = colon + 1;
     let lexed = if chars.get(value_pos) == Some(&'"') {
         lex_quoted(chars, value_pos).map(|(v, end)| (v, value_pos + 1, end))
@@ -625,9 +720,49 @@ fn lex_filter(chars: &[char], start: usize) -> Option<Lexed> {
     Some(lexed.map(|(value, value_pos, end)| (Tok::Filter { field, value, value_pos }, end)))
 }
 
+/// The error for `name:` where `name` is no filter field, naming the
+/// closest field.
+fn unknown_field(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let closest = FilterField::ALL
+        .iter()
+        .map(|f| (super::concepts::edit_distance(&lower, f.name()), f.name()))
+        .min()
+        .filter(|(d, _)| *d <= 2)
+        .map(|(_, n)| format!(" (did you mean `{n}:`?)"))
+        .unwrap_or_default();
+    let fields: Vec<&str> = FilterField::ALL.iter().map(|f| f.name()).collect();
+    format!(
+        "unknown field `{name}:`{closest}; the fields are {}: (to search for text that \
+         contains a colon, quote it: \"{name}:…\")",
+        fields.join(":, ")
+    )
+}
+
+/// The error for an operator typed in the wrong case (`or`, `near/20`),
+/// or `None` when `word` is not one.
+fn miscased_operator(word: &str) -> Option<String> {
+    let upper = word.to_ascii_uppercase();
+    let is_op = matches!(upper.as_str(), "OR" | "AND" | "NOT")
+        || upper == "NEAR"
+        || upper
+            .strip_prefix("NEAR/")
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    (is_op && upper != word).then(|| {
+        let write = if upper == "NEAR" { "NEAR/n".to_string() } else { upper };
+        format!(
+            "operators are upper case: write `{write}` (to search for the word `{word}`, \
+             quote it: \"{word}\")"
+        )
+    })
+}
+
 /// Lexes a bare word at `start`: an operator or a literal.
 fn lex_bare(chars: &[char], start: usize) -> Lexed {
     let (word, end) = scan_word(chars, start)?;
+    if let Some(message) = miscased_operator(&word) {
+        return Err((message, start));
+    }
     let tok = match word.as_str() {
         "OR" => Tok::Or,
         "AND" => Tok::And,
@@ -658,6 +793,9 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     next: usize,
     input: &'a str,
+    /// Groups and `NOT`s we are inside, plus the `NEAR`s chained so far in
+    /// the current `near_expr`: at most [`MAX_DEPTH`].
+    depth: usize,
 }
 
 /// "dangling `OR`: …" for a binary operator without an operand on one side.
@@ -826,16 +964,31 @@ impl Parser<'_> {
             self.expect_operand_after(&t)?;
             items.push(self.parse_near()?.0);
         }
+        // `items` starts with `first`: never empty, so `combine` is `Some`.
         let expr = combine(items, false).expect("at least one operand");
         Ok((expr, start))
+    }
+
+    /// Enters a nesting level (a group, a `NOT`, a chained `NEAR`) at the
+    /// token at `pos`, or errors when that is one too many.
+    fn deeper(&mut self, pos: usize) -> Result<(), ParseError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error(LimitError::TooDeep.to_string(), pos));
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     /// `near_expr`, checking that every operand of NEAR is allowed.
     fn parse_near(&mut self) -> Result<(Expr, usize), ParseError> {
         let (mut left, start) = self.parse_unary()?;
+        // Errors end the parse, so the depth is only restored on success.
+        let outer = self.depth;
         loop {
             let t = self.peek()?;
             let Tok::Near(distance) = t.tok else { break };
+            // A chain `a NEAR b NEAR c …` nests to the left.
+            self.deeper(t.pos)?;
             self.check_near_operand(&left, start)?;
             self.bump();
             self.expect_operand_after(&t)?;
@@ -843,6 +996,7 @@ impl Parser<'_> {
             self.check_near_operand(&right, right_start)?;
             left = Expr::Near { left: Box::new(left), right: Box::new(right), distance };
         }
+        self.depth = outer;
         Ok((left, start))
     }
 
@@ -861,9 +1015,11 @@ impl Parser<'_> {
     fn parse_unary(&mut self) -> Result<(Expr, usize), ParseError> {
         let t = self.peek()?;
         if matches!(t.tok, Tok::Not | Tok::Minus) {
+            self.deeper(t.pos)?;
             self.bump();
             self.expect_operand_after(&t)?;
             let (e, _) = self.parse_unary()?;
+            self.depth -= 1;
             return Ok((Expr::Not(Box::new(e)), t.pos));
         }
         self.parse_primary()
@@ -882,10 +1038,14 @@ impl Parser<'_> {
                 Expr::Concept(name)
             }
             Tok::LParen => {
+                self.deeper(t.pos)?;
                 self.bump();
                 // parse_sequence errors on `()`, so a group is never empty.
-                self.parse_sequence(Some(t.pos), None)?
-                    .ok_or_else(|| self.error("empty parentheses", t.pos))?
+                let e = self
+                    .parse_sequence(Some(t.pos), None)?
+                    .ok_or_else(|| self.error("empty parentheses", t.pos))?;
+                self.depth -= 1;
+                e
             }
             Tok::Filter { field, .. } => return Err(self.error(nested_filter(field), t.pos)),
             ref tok @ (Tok::Or | Tok::And | Tok::Near(_)) => {
@@ -1003,8 +1163,18 @@ mod tests {
         assert_eq!(p("a OR b OR c"), "(or a b c)");
         assert_eq!(p("a AND b"), "(and a b)");
         assert_eq!(p("a AND b c"), "(and a b c)");
-        // Lowercase operators are words.
-        assert_eq!(p("a or b and c not d"), "(and a or b and c not d)");
+        // Operators in another case are errors with a hint (SPEC §2);
+        // quoted, they are words.
+        assert_err("a or b", 2, "write `OR`");
+        assert_err("a b And c", 4, "write `AND`");
+        assert_err("not d", 0, "quote it: \"not\"");
+        assert_err("法律顾问 near/20 全覆盖", 5, "write `NEAR/20`");
+        assert_err("a Near b", 2, "write `NEAR/n`");
+        assert_eq!(p("a \"or\" b \"near/20\""), "(and a or b near/20)");
+        assert_eq!(
+            p("orange android nothing NEARBY near/x"),
+            "(and orange android nothing NEARBY near/x)"
+        );
     }
 
     #[test]
@@ -1186,9 +1356,52 @@ mod tests {
         assert_eq!(f.years.len(), 2);
         // Not filter names: ordinary words.
         assert_eq!(
-            p("12:30 http://x yearly:2023 年份:2023"),
-            "(and 12:30 http://x yearly:2023 年份:2023)"
+            p("12:30 http://x 年份:2023 \"yaer:2023\""),
+            "(and 12:30 http://x 年份:2023 yaer:2023)"
         );
+    }
+
+    #[test]
+    fn unknown_fields_are_errors_with_a_hint() {
+        assert_err("法律顾问 yaer:2023", 5, "unknown field `yaer:` (did you mean `year:`?)");
+        assert_err("yearly:2023", 0, "did you mean `year:`?");
+        assert_err("a Contry:渠县", 2, "did you mean `county:`?");
+        assert_err("COVID:19", 0, "quote it: \"COVID:…\"");
+        assert_err("xyz：a", 0, "unknown field `xyz:`;");
+    }
+
+    #[test]
+    fn limits() {
+        // The queries of issue #9 that overflowed the stack.
+        let nots = "NOT ".repeat(942) + "a";
+        assert_err(&nots, 4 * MAX_DEPTH, "query too deep");
+        let nears: Vec<String> = (0..913).map(|i| format!("w{i}")).collect();
+        let e = parse(&nears.join(" NEAR/5 ")).unwrap_err();
+        assert!(e.message.contains("query too deep"), "{e}");
+        let parens = "(".repeat(6371) + "a" + &")".repeat(6371);
+        assert_err(&parens, MAX_DEPTH, "query too deep");
+        let minus = "-".repeat(5000) + "a";
+        assert_err(&minus, MAX_DEPTH, "query too deep");
+        // At the limit, fine.
+        let ok = "(".repeat(MAX_DEPTH) + "a" + &")".repeat(MAX_DEPTH);
+        assert_eq!(p(&ok), "a");
+        let ok: Vec<String> = (0..=MAX_DEPTH).map(|i| format!("w{i}")).collect();
+        assert!(parse(&ok.join(" NEAR/5 ")).is_ok());
+        // Words.
+        let many: Vec<String> = (0..MAX_WORDS).map(|i| format!("w{i}")).collect();
+        assert!(parse(&many.join(" OR ")).is_ok());
+        let e = parse(&(many.join(" OR ") + " x")).unwrap_err();
+        assert!(e.message.contains("query too long"), "{e}");
+        // check_limits, on expressions built by hand (as concepts do).
+        let mut deep = Expr::Word("a".into());
+        for _ in 0..2 * MAX_DEPTH {
+            deep = Expr::Not(Box::new(deep));
+        }
+        assert_eq!(check_limits(&deep), Ok(()));
+        let deeper = Expr::Not(Box::new(deep));
+        assert_eq!(check_limits(&deeper), Err(LimitError::TooDeep));
+        let wide = Expr::Or((0..=MAX_WORDS).map(|i| Expr::Word(i.to_string())).collect());
+        assert_eq!(check_limits(&wide), Err(LimitError::TooLong));
     }
 
     #[test]

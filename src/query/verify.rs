@@ -42,12 +42,23 @@ pub enum MatcherError {
     /// An `@name` that was not expanded.
     #[error("unknown concept @{0}")]
     UnknownConcept(String),
+    /// Over [`MAX_DEPTH`](super::parse::MAX_DEPTH) or
+    /// [`MAX_WORDS`](super::parse::MAX_WORDS), typically once its concepts
+    /// are expanded.
+    #[error("{0} (after expanding its concepts)")]
+    Limit(#[from] super::parse::LimitError),
 }
 
 impl Matcher {
     /// Builds a matcher from a parsed expression (concepts already
-    /// expanded).
+    /// expanded). Checks the expression against the query limits first, so
+    /// that this and every later recursive pass stays within the stack.
     pub fn from_expr(expr: &Expr) -> Result<Matcher, MatcherError> {
+        super::parse::check_limits(expr)?;
+        Matcher::build(expr)
+    }
+
+    fn build(expr: &Expr) -> Result<Matcher, MatcherError> {
         Ok(match expr {
             Expr::Word(w) => {
                 let n = normalize::normalize(w);
@@ -57,16 +68,12 @@ impl Matcher {
                 Matcher::Word(n)
             }
             Expr::Concept(name) => return Err(MatcherError::UnknownConcept(name.clone())),
-            Expr::And(xs) => {
-                Matcher::And(xs.iter().map(Matcher::from_expr).collect::<Result<_, _>>()?)
-            }
-            Expr::Or(xs) => {
-                Matcher::Or(xs.iter().map(Matcher::from_expr).collect::<Result<_, _>>()?)
-            }
-            Expr::Not(x) => Matcher::Not(Box::new(Matcher::from_expr(x)?)),
+            Expr::And(xs) => Matcher::And(xs.iter().map(Matcher::build).collect::<Result<_, _>>()?),
+            Expr::Or(xs) => Matcher::Or(xs.iter().map(Matcher::build).collect::<Result<_, _>>()?),
+            Expr::Not(x) => Matcher::Not(Box::new(Matcher::build(x)?)),
             Expr::Near { left, right, distance } => Matcher::Near {
-                left: Box::new(Matcher::from_expr(left)?),
-                right: Box::new(Matcher::from_expr(right)?),
+                left: Box::new(Matcher::build(left)?),
+                right: Box::new(Matcher::build(right)?),
                 distance: *distance,
             },
         })
