@@ -152,6 +152,10 @@ pub struct SearchArgs {
     /// Show every hit.
     #[arg(long)]
     pub all: bool,
+    /// Skip the first N hits (paging: the order does not depend on
+    /// --limit, so `--offset 20 --limit 20` is the second page of 20).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub offset: usize,
     /// JSON Lines output.
     #[arg(long)]
     pub json: bool,

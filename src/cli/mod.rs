@@ -29,7 +29,7 @@ use crate::index::IndexReader;
 use crate::output::{human, json};
 use crate::query::parse::FilterField;
 use crate::query::{self, filter, Concepts, Expr, Filters, Matcher};
-use crate::search::Searcher;
+use crate::search::{Page, Searcher};
 
 /// Exit status, as grep and ripgrep: 0 matched / succeeded, 1 nothing
 /// matched, 2 error.
@@ -288,12 +288,12 @@ impl Ctx {
         let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
         let reader = self.open()?;
         warn_unmatched_places(&reader, &filters);
-        let limit = if a.all { None } else { Some(a.limit) };
-        let results = Searcher::new(&reader).search(matcher.as_ref(), &filters, limit)?;
+        let page = Page { offset: a.offset, limit: if a.all { None } else { Some(a.limit) } };
+        let results = Searcher::new(&reader).search(matcher.as_ref(), &filters, page)?;
         let mut out = self.stdout(a.json);
         if a.json {
             for (i, hit) in results.hits.iter().enumerate() {
-                json::line(&mut out, "hit", &json::HitJson::new(i + 1, hit))?;
+                json::line(&mut out, "hit", &json::HitJson::new(a.offset + i + 1, hit))?;
             }
             json::line(
                 &mut out,
@@ -309,7 +309,15 @@ impl Ctx {
                 human::print_hit(&mut out, hit)?;
             }
             let shown = if results.hits.len() < results.total {
-                format!(" (showing {}; --all shows every hit)", results.hits.len())
+                if a.offset > 0 {
+                    format!(
+                        " (showing {}–{}; --all shows every hit)",
+                        a.offset + 1,
+                        a.offset + results.hits.len()
+                    )
+                } else {
+                    format!(" (showing {}; --all shows every hit)", results.hits.len())
+                }
             } else {
                 String::new()
             };

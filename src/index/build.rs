@@ -32,13 +32,14 @@ use tantivy::{IndexWriter, Term};
 
 use super::records::{FileStamp, Manifest, ReportRecord, ReportStub, SkipRecord};
 use super::schema::{
-    Fields, KIND_MANIFEST, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH,
+    kind_bits, level_code, place_key, Fields, FLAG_HEADING, KIND_MANIFEST, KIND_PASSAGE,
+    KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH, PLACE_LEVELS,
 };
 use super::store::{self, BuildLock, Payload, Probe};
 use crate::corpus::overrides::MetadataTable;
 use crate::corpus::read::{self, Report};
 use crate::corpus::walk::{self, CorpusFile, FileKind};
-use crate::corpus::SkipReason;
+use crate::corpus::{Level, SkipReason};
 use crate::text::normalize;
 
 /// Memory budget of tantivy's writer (shared by its threads). Large
@@ -670,6 +671,7 @@ fn documents(
     let mut ordinal = 0u64;
     let rnum = report_num(&id);
     let mut section_chars = vec![0u64; structure.sections.len()];
+    let common = ReportFields::new(&meta, rnum);
     for (passage, norm) in structure.passages.iter().zip(passages) {
         if norm.is_empty() {
             continue;
@@ -683,19 +685,25 @@ fn documents(
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.kind, KIND_PASSAGE);
         doc.add_text(fields.report, &id);
-        doc.add_u64(fields.rnum, rnum);
-        if let Some(section) = structure.sections.get(passage.section) {
-            for kind in &section.kinds {
-                doc.add_text(fields.section, kind.as_str());
-            }
+        common.add_to(fields, &mut doc);
+        let kinds = structure.sections.get(passage.section).map_or(&[][..], |s| &s.kinds[..]);
+        for kind in kinds {
+            doc.add_text(fields.section, kind.as_str());
         }
+        doc.add_u64(fields.kinds, kind_bits(kinds));
         doc.add_u64(fields.ordinal, ordinal);
+        doc.add_u64(fields.chars, n);
+        let heading = passage.path.last().is_some_and(|h| h.trim() == passage.text.trim());
+        doc.add_u64(fields.flags, if heading { FLAG_HEADING } else { 0 });
         doc.add_u64(fields.sec, passage.section as u64);
         doc.add_text(fields.text, &passage.text);
         doc.add_text(
             fields.hpath,
             serde_json::to_string(&passage.path).expect("strings serialize"),
         );
+        if !passage.path.is_empty() {
+            doc.add_text(fields.hwords, normalize(&passage.path.join("\n")));
+        }
         doc.add_text(fields.bi, &norm);
         doc.add_text(fields.words, norm);
         docs.push(doc);
@@ -717,12 +725,53 @@ fn documents(
     (record, docs)
 }
 
+/// The report-level values every passage document carries (and the
+/// report document too), so that filters and groupings never need the
+/// record.
+struct ReportFields {
+    rnum: u64,
+    year: Option<i64>,
+    level: Option<u64>,
+    places: Vec<(Level, String)>,
+}
+
+impl ReportFields {
+    fn new(meta: &crate::corpus::Metadata, rnum: u64) -> ReportFields {
+        ReportFields {
+            rnum,
+            year: meta.year.map(i64::from),
+            level: meta.level.map(level_code),
+            places: PLACE_LEVELS
+                .iter()
+                .filter_map(|&l| place_key(meta, l).map(|k| (l, k)))
+                .collect(),
+        }
+    }
+
+    fn add_to(&self, fields: &Fields, doc: &mut TantivyDocument) {
+        doc.add_u64(fields.rnum, self.rnum);
+        if let Some(y) = self.year {
+            doc.add_i64(fields.year, y);
+        }
+        if let Some(l) = self.level {
+            doc.add_u64(fields.level, l);
+        }
+        for (level, key) in &self.places {
+            if let Some(f) = fields.place(*level) {
+                doc.add_text(f, key);
+            }
+        }
+    }
+}
+
 /// The document holding a report's record.
 fn report_doc(fields: &Fields, record: &ReportRecord) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.kind, KIND_REPORT);
     doc.add_text(fields.report, &record.id);
     doc.add_text(fields.path, &record.path);
+    ReportFields::new(&record.meta, report_num(&record.id)).add_to(fields, &mut doc);
+    doc.add_u64(fields.chars, record.chars);
     doc.add_text(fields.data, serde_json::to_string(record).expect("record serializes"));
     doc
 }

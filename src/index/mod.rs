@@ -4,6 +4,7 @@
 //! index, [`reader`] for opening one.
 
 pub mod build;
+pub mod postings;
 pub mod reader;
 pub mod records;
 pub mod schema;
@@ -13,3 +14,9 @@ pub mod tokenizer;
 pub use build::{build, BuildOptions, BuildSummary};
 pub use reader::IndexReader;
 pub use records::{FileStamp, ReportRecord, SkipRecord};
+
+/// The stable id of a passage: its report's id and its ordinal
+/// (`2bf9ed1f6e-12`), unchanged while the report is unchanged.
+pub fn passage_id(report: &str, ordinal: u64) -> String {
+    format!("{report}-{ordinal}")
+}

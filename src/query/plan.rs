@@ -6,16 +6,21 @@
 //! a small share of the character-field score as a tie-breaker for words
 //! jieba never produces on its own (`镇` inside `有庆镇`).
 
+use std::ops::Bound;
+
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery,
-    TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+    RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
 use super::verify::Matcher;
-use crate::corpus::SectionKind;
-use crate::index::schema::{Fields, KIND_PASSAGE};
+use super::Filters;
+use crate::corpus::Level;
+use crate::index::schema::{
+    level_code, Fields, CHAIN_SEP, KIND_PASSAGE, KIND_REPORT, PLACE_LEVELS,
+};
 use crate::index::tokenizer::bigrams;
 use crate::text::segment;
 
@@ -82,50 +87,126 @@ fn word_query(fields: &Fields, w: &str) -> Box<dyn Query> {
     }
 }
 
-/// Restrictions that do not come from the query words.
-#[derive(Debug, Clone, Default)]
-pub struct Scope {
-    /// Only passages of these reports (`None`: all reports).
-    pub reports: Option<Vec<String>>,
-    /// Only passages in sections of one of these kinds (empty: all).
-    pub sections: Vec<SectionKind>,
+/// Which documents a query is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// Passages (search, count, kwic).
+    Passage,
+    /// Report records (the `reports` listing, group sizes).
+    Report,
 }
 
-/// The full search query: passages only, matching `m` (all passages when
-/// `None`), within the scope, scored by BM25 over `ranking` (the words of
-/// the positive query words, see [`ranking_words`]; empty for unranked
-/// uses) plus a share of the character score.
+/// The filters as index clauses, all scored 0: the document kind, years,
+/// levels, places (a prefix of the last link of the place chain at a
+/// level, or at any level for `place:`) and, for passages, section kinds.
+/// Nothing is decided on report records in memory.
+pub fn filter_clauses(fields: &Fields, filters: &Filters, kind: DocKind) -> Vec<Box<dyn Query>> {
+    let mut out: Vec<Box<dyn Query>> = vec![Box::new(TermQuery::new(
+        Term::from_field_text(
+            fields.kind,
+            match kind {
+                DocKind::Passage => KIND_PASSAGE,
+                DocKind::Report => KIND_REPORT,
+            },
+        ),
+        IndexRecordOption::Basic,
+    ))];
+    if !filters.years.is_empty() {
+        let bound = |y: Option<i32>, f: fn(Term) -> Bound<Term>| {
+            y.map_or(Bound::Unbounded, |y| f(Term::from_field_i64(fields.year, i64::from(y))))
+        };
+        out.push(any_of(
+            filters
+                .years
+                .iter()
+                .map(|r| {
+                    Box::new(RangeQuery::new(
+                        bound(r.from, Bound::Included),
+                        bound(r.to, Bound::Included),
+                    )) as Box<dyn Query>
+                })
+                .collect(),
+        ));
+    }
+    if !filters.level.is_empty() {
+        let terms =
+            filters.level.iter().map(|l| Term::from_field_u64(fields.level, level_code(*l)));
+        out.push(Box::new(TermSetQuery::new(terms)));
+    }
+    for (level, values) in [
+        (Level::Province, &filters.province),
+        (Level::City, &filters.city),
+        (Level::County, &filters.county),
+        (Level::Township, &filters.township),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
+        let field = fields.place(level).expect("a place level");
+        out.push(any_of(values.iter().map(|v| place_query(field, v)).collect()));
+    }
+    if !filters.place.is_empty() {
+        out.push(any_of(
+            filters
+                .place
+                .iter()
+                .flat_map(|v| {
+                    PLACE_LEVELS.iter().filter_map(|l| fields.place(*l)).map(|f| place_query(f, v))
+                })
+                .collect(),
+        ));
+    }
+    if kind == DocKind::Passage && !filters.section.is_empty() {
+        let terms =
+            filters.section.iter().map(|k| Term::from_field_text(fields.section, k.as_str()));
+        out.push(Box::new(TermSetQuery::new(terms)));
+    }
+    out.into_iter().map(|q| Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>).collect()
+}
+
+/// Documents of `kind` that pass `filters` (no query words).
+pub fn filter_query(fields: &Fields, filters: &Filters, kind: DocKind) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        filter_clauses(fields, filters, kind).into_iter().map(|q| (Occur::Must, q)).collect(),
+    ))
+}
+
+/// Places whose own name (the last link of the chain in `field`) starts
+/// with `prefix`.
+fn place_query(field: tantivy::schema::Field, prefix: &str) -> Box<dyn Query> {
+    let sep = regex::escape(&CHAIN_SEP.to_string());
+    let pattern = format!("(.*{sep})?{}[^{sep}]*", regex::escape(prefix));
+    match RegexQuery::from_pattern(&pattern, field) {
+        Ok(q) => Box::new(q),
+        // An escaped literal is always a valid pattern; should the regex
+        // engine still refuse it, nothing matches rather than everything.
+        Err(_) => Box::new(BooleanQuery::new(Vec::new())),
+    }
+}
+
+/// One of several queries (the query itself when there is one).
+fn any_of(mut qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if qs.len() == 1 {
+        return qs.pop().expect("one query");
+    }
+    Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect()))
+}
+
+/// The full search query: passages passing `filters`, matching `m` (all
+/// passages when `None`), scored by BM25 over `ranking` (the words of the
+/// positive query words, see [`ranking_words`]; empty for unranked uses)
+/// plus a share of the character score.
 pub fn search_query(
     fields: &Fields,
     m: Option<&Matcher>,
-    scope: &Scope,
+    filters: &Filters,
     ranking: &[String],
 ) -> Box<dyn Query> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-        Occur::Must,
-        Box::new(ConstScoreQuery::new(
-            Box::new(TermQuery::new(
-                Term::from_field_text(fields.kind, KIND_PASSAGE),
-                IndexRecordOption::Basic,
-            )),
-            0.0,
-        )),
-    )];
-    if let Some(reports) = &scope.reports {
-        let terms = reports.iter().map(|id| Term::from_field_text(fields.report, id));
-        clauses.push((
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
-        ));
-    }
-    if !scope.sections.is_empty() {
-        let terms =
-            scope.sections.iter().map(|k| Term::from_field_text(fields.section, k.as_str()));
-        clauses.push((
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
-        ));
-    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+        filter_clauses(fields, filters, DocKind::Passage)
+            .into_iter()
+            .map(|q| (Occur::Must, q))
+            .collect();
     if let Some(m) = m {
         clauses.push((Occur::Must, Box::new(BoostQuery::new(match_query(fields, m), GRAM_WEIGHT))));
         for word in ranking {
