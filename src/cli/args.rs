@@ -86,6 +86,14 @@ pub enum Command {
     /// wins for a name both define), as a `[concepts]` table of
     /// "name" = 'query' or "name" = { query = '…', description = '…' }.
     Concepts(super::concepts::ConceptsArgs),
+    /// What `baogao index` would add, update and remove, without doing it.
+    ///
+    /// Compares every corpus file (size, modification time, metadata
+    /// overrides; the bytes where only the time changed) with what the
+    /// index recorded. Other commands only compare the folders'
+    /// modification times, which catches added, removed and renamed files
+    /// but not a file rewritten in place.
+    Status(StatusArgs),
 }
 
 /// `baogao index`.
@@ -217,6 +225,15 @@ pub struct ReportsArgs {
     #[arg(long, value_name = "FIELD")]
     pub missing: Option<String>,
     /// JSON Lines output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `baogao status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// JSON Lines output: one `file` per change (`{path, change}`), then a
+    /// `summary`.
     #[arg(long)]
     pub json: bool,
 }

@@ -160,7 +160,7 @@ pub fn mtime_ns(m: &std::fs::Metadata) -> i64 {
 }
 
 /// A relative path as a `/`-separated string.
-fn rel_string(rel: &Path) -> String {
+pub fn rel_string(rel: &Path) -> String {
     rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 

@@ -32,8 +32,8 @@ use tantivy::{IndexWriter, Term};
 
 use super::records::{FileStamp, Manifest, ReportRecord, ReportStub, SkipRecord};
 use super::schema::{
-    kind_bits, level_code, place_key, Fields, FLAG_HEADING, KIND_MANIFEST, KIND_PASSAGE,
-    KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH, PLACE_LEVELS,
+    kind_bits, level_code, place_key, Fields, FLAG_HEADING, FOLDERS_PATH, KIND_FOLDERS,
+    KIND_MANIFEST, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH, PLACE_LEVELS,
 };
 use super::store::{self, BuildLock, Payload, Probe};
 use crate::corpus::overrides::MetadataTable;
@@ -215,6 +215,9 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
     let _lock = BuildLock::acquire(&opts.index)?;
     let corpus_abs =
         opts.corpus.canonicalize().map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
+    // Folder times first: a file added while we read is then seen as a
+    // change by the next command.
+    let folders = super::status::folder_stamps(&corpus_abs);
     let files = walk::scan(&corpus_abs).map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
 
     let (index, fields, reports, skips) = match store::probe(&opts.index) {
@@ -267,6 +270,19 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummar
         doc.add_text(fields.path, MANIFEST_PATH);
         doc.add_text(fields.data, serde_json::to_string(&manifest).expect("manifest serializes"));
         writer.add_document(doc)?;
+    }
+    // The folders for the "corpus changed" check: rewritten whenever they
+    // changed, even when no report did (a README added to a folder), so
+    // that commands do not warn about a corpus the index is in line with.
+    let old_folders = super::reader::load_folders(&old, &fields).ok().flatten();
+    if opts.full || summary.committed || old_folders.as_ref() != Some(&folders) {
+        writer.delete_term(Term::from_field_text(fields.path, FOLDERS_PATH));
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.kind, KIND_FOLDERS);
+        doc.add_text(fields.path, FOLDERS_PATH);
+        doc.add_text(fields.data, serde_json::to_string(&folders).expect("folders serialize"));
+        writer.add_document(doc)?;
+        summary.committed = true;
     }
     summary.warnings.splice(0..0, table_warnings);
 
@@ -471,7 +487,7 @@ impl<'a> Pass<'a> {
                 // Same content: only the record's stamp is rewritten.
                 self.summary.unchanged += 1;
                 self.count_report(r.missing);
-                if let Some(mut record) = super::reader::load_record(self.old, self.fields, &r.id)?
+                if let Some(mut record) = super::reader::load_record(self.old, self.fields, self.fields.report, &r.id)?
                 {
                     record.stamp = stamp.clone();
                     self.writer.delete_term(Term::from_field_text(self.fields.path, rel));

@@ -8,6 +8,7 @@ pub mod postings;
 pub mod reader;
 pub mod records;
 pub mod schema;
+pub mod status;
 pub mod store;
 pub mod tokenizer;
 

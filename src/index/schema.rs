@@ -52,6 +52,11 @@ pub const KIND_SKIPPED: &str = "skipped";
 pub const KIND_MANIFEST: &str = "manifest";
 /// The `path` value of the manifest document (not a real path).
 pub const MANIFEST_PATH: &str = "\u{0}manifest";
+/// The `kind` of the one document listing the corpus folders with their
+/// modification times ([`super::status::FolderStamp`]).
+pub const KIND_FOLDERS: &str = "folders";
+/// The `path` value of the folders document.
+pub const FOLDERS_PATH: &str = "\u{0}folders";
 
 /// Separator of the links of a place chain (`四川省›达州市›渠县`).
 pub const CHAIN_SEP: char = '›';
