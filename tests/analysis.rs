@@ -59,6 +59,16 @@ struct LineData {
     r#match: String,
     right: String,
     passage: u64,
+    passage_id: String,
+    start: usize,
+    end: usize,
+    partner: Option<Span>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Span {
     start: usize,
     end: usize,
 }

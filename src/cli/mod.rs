@@ -464,7 +464,11 @@ impl Ctx {
         if a.json {
             for (change, paths) in changes {
                 for path in paths {
-                    json::line(&mut out, "file", &serde_json::json!({"path": path, "change": change}))?;
+                    json::line(
+                        &mut out,
+                        "file",
+                        &serde_json::json!({"path": path, "change": change}),
+                    )?;
                 }
             }
             json::line(

@@ -487,7 +487,8 @@ impl<'a> Pass<'a> {
                 // Same content: only the record's stamp is rewritten.
                 self.summary.unchanged += 1;
                 self.count_report(r.missing);
-                if let Some(mut record) = super::reader::load_record(self.old, self.fields, self.fields.report, &r.id)?
+                if let Some(mut record) =
+                    super::reader::load_record(self.old, self.fields, self.fields.report, &r.id)?
                 {
                     record.stamp = stamp.clone();
                     self.writer.delete_term(Term::from_field_text(self.fields.path, rel));

@@ -75,11 +75,8 @@ mod tests {
             "province:不存在",
         ] {
             let filters = parse(q).unwrap().filters;
-            let want: Vec<&str> = all
-                .iter()
-                .filter(|r| report_matches(&filters, r))
-                .map(|r| r.id.as_str())
-                .collect();
+            let want: Vec<&str> =
+                all.iter().filter(|r| report_matches(&filters, r)).map(|r| r.id.as_str()).collect();
             let got: Vec<String> =
                 reader.reports_where(&filters).unwrap().iter().map(|r| r.id.clone()).collect();
             assert_eq!(got, want, "{q}");
