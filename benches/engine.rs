@@ -83,7 +83,9 @@ fn query_benches(c: &mut Criterion) {
         let m = Matcher::from_expr(parsed.expr.as_ref().unwrap()).unwrap();
         g.bench_function(format!("search_top20/{q}"), |b| {
             b.iter(|| {
-                let r = searcher.search(Some(&m), &parsed.filters, Some(20)).unwrap();
+                let r = searcher
+                    .search(Some(&m), &parsed.filters, baogao::search::Page::first(20))
+                    .unwrap();
                 assert!(r.total > 0);
             })
         });

@@ -177,12 +177,34 @@ struct Prepared {
     /// Per passage (same order): its normalized text, empty for a passage
     /// that normalizes to nothing.
     passages: Vec<String>,
+    /// Per passage: its normalized heading path (one line per heading),
+    /// shared by the passages under the same headings.
+    headings: Vec<Option<std::sync::Arc<str>>>,
 }
 
 impl Prepared {
-    fn new(report: Report) -> Prepared {
-        let passages = report.structure.passages.iter().map(|p| normalize(&p.text)).collect();
-        Prepared { report, passages }
+    fn new(mut report: Report) -> Prepared {
+        let passages = std::mem::take(&mut report.normalized);
+        let mut last: Option<(&[String], std::sync::Arc<str>)> = None;
+        let headings = report
+            .structure
+            .passages
+            .iter()
+            .map(|p| {
+                if p.path.is_empty() {
+                    return None;
+                }
+                match &last {
+                    Some((path, norm)) if *path == p.path.as_slice() => Some(norm.clone()),
+                    _ => {
+                        let norm: std::sync::Arc<str> = normalize(&p.path.join("\n")).into();
+                        last = Some((&p.path, norm.clone()));
+                        Some(norm)
+                    }
+                }
+            })
+            .collect();
+        Prepared { report, passages, headings }
     }
 }
 
@@ -488,7 +510,7 @@ impl<'a> Pass<'a> {
                 self.summary.unchanged += 1;
                 self.count_report(r.missing);
                 if let Some(mut record) =
-                    super::reader::load_record(self.old, self.fields, self.fields.report, &r.id)?
+                    super::reader::load_record(self.old, self.fields, self.fields.rid, &r.id)?
                 {
                     record.stamp = stamp.clone();
                     self.writer.delete_term(Term::from_field_text(self.fields.path, rel));
@@ -681,7 +703,7 @@ fn documents(
     stamp: FileStamp,
     overrides: Option<String>,
 ) -> (ReportRecord, Vec<TantivyDocument>) {
-    let Prepared { report, passages } = prepared;
+    let Prepared { report, passages, headings } = prepared;
     let Report { rel, meta, structure, encoding, text_hash, .. } = report;
     let mut docs = Vec::with_capacity(structure.passages.len() + 1);
     let mut chars = 0u64;
@@ -689,7 +711,7 @@ fn documents(
     let rnum = report_num(&id);
     let mut section_chars = vec![0u64; structure.sections.len()];
     let common = ReportFields::new(&meta, rnum);
-    for (passage, norm) in structure.passages.iter().zip(passages) {
+    for ((passage, norm), heading) in structure.passages.iter().zip(passages).zip(headings) {
         if norm.is_empty() {
             continue;
         }
@@ -710,16 +732,16 @@ fn documents(
         doc.add_u64(fields.kinds, kind_bits(kinds));
         doc.add_u64(fields.ordinal, ordinal);
         doc.add_u64(fields.chars, n);
-        let heading = passage.path.last().is_some_and(|h| h.trim() == passage.text.trim());
-        doc.add_u64(fields.flags, if heading { FLAG_HEADING } else { 0 });
+        let is_heading = passage.path.last().is_some_and(|h| h.trim() == passage.text.trim());
+        doc.add_u64(fields.flags, if is_heading { FLAG_HEADING } else { 0 });
         doc.add_u64(fields.sec, passage.section as u64);
         doc.add_text(fields.text, &passage.text);
         doc.add_text(
             fields.hpath,
             serde_json::to_string(&passage.path).expect("strings serialize"),
         );
-        if !passage.path.is_empty() {
-            doc.add_text(fields.hwords, normalize(&passage.path.join("\n")));
+        if let Some(h) = heading {
+            doc.add_text(fields.hwords, &*h);
         }
         doc.add_text(fields.bi, &norm);
         doc.add_text(fields.words, norm);
@@ -786,6 +808,7 @@ fn report_doc(fields: &Fields, record: &ReportRecord) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.kind, KIND_REPORT);
     doc.add_text(fields.report, &record.id);
+    doc.add_text(fields.rid, &record.id);
     doc.add_text(fields.path, &record.path);
     ReportFields::new(&record.meta, report_num(&record.id)).add_to(fields, &mut doc);
     doc.add_u64(fields.chars, record.chars);

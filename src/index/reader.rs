@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Count, DocSetCollector};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
-use tantivy::{DocAddress, Index, Searcher, Term};
+use tantivy::{DocAddress, DocSet, Index, Searcher, Term};
 
 use super::records::{Manifest, ReportRecord, SkipRecord};
 use super::schema::{Fields, KIND_MANIFEST, KIND_REPORT, KIND_SKIPPED};
@@ -72,8 +72,7 @@ impl IndexReader {
         if let Some(r) = self.cache.lock().expect("cache lock").get(id) {
             return Ok(Some(r.clone()));
         }
-        let Some(record) = load_record(&self.searcher, &self.fields, self.fields.report, id)?
-        else {
+        let Some(record) = load_record(&self.searcher, &self.fields, self.fields.rid, id)? else {
             return Ok(None);
         };
         let record = Arc::new(record);
@@ -166,23 +165,38 @@ pub fn load_manifest(searcher: &Searcher, fields: &Fields) -> tantivy::Result<Op
 }
 
 /// One report's full record, read from its stored document, found by id
-/// (`by` = the `report` field) or by path (`by` = `path`).
+/// (`by` = the `rid` field) or by path (`by` = `path`). One postings
+/// lookup per segment, no query machinery: commands that print many
+/// reports' passages (kwic, export) call this once per report.
 pub fn load_record(
     searcher: &Searcher,
     fields: &Fields,
     by: tantivy::schema::Field,
     value: &str,
 ) -> tantivy::Result<Option<ReportRecord>> {
-    let q = BooleanQuery::new(vec![
-        (Occur::Must, Box::new(term_query(fields.kind, KIND_REPORT)) as Box<dyn Query>),
-        (Occur::Must, Box::new(term_query(by, value))),
-    ]);
-    let Some(addr) = searcher.search(&q, &DocSetCollector)?.into_iter().next() else {
-        return Ok(None);
-    };
-    let doc: TantivyDocument = searcher.doc(addr)?;
-    let data = doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("");
-    Ok(Some(serde_json::from_str(data).map_err(corrupt)?))
+    let term = Term::from_field_text(by, value);
+    for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+        let Some(mut postings) =
+            seg.inverted_index(by)?.read_postings(&term, IndexRecordOption::Basic)?
+        else {
+            continue;
+        };
+        let alive = seg.alive_bitset();
+        while postings.doc() != tantivy::TERMINATED {
+            let doc = postings.doc();
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                let doc: TantivyDocument = searcher.doc(DocAddress::new(ord as u32, doc))?;
+                // `rid` is on report documents only; `path` also on the
+                // record of a skipped file, which has no stored report id.
+                if doc.get_first(fields.report).is_some() {
+                    let data = doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("");
+                    return Ok(Some(serde_json::from_str(data).map_err(corrupt)?));
+                }
+            }
+            postings.advance();
+        }
+    }
+    Ok(None)
 }
 
 fn term_query(field: tantivy::schema::Field, value: &str) -> TermQuery {

@@ -34,7 +34,7 @@ use tantivy::schema::{
 };
 use tantivy::Index;
 
-use super::tokenizer::{BigramTokenizer, JiebaTokenizer, BIGRAM, JIEBA};
+use super::tokenizer::{BigramTokenizer, JiebaTokenizer, BIGRAM, JIEBA, JIEBA_HEADINGS};
 use crate::corpus::{Level, Metadata, SectionKind};
 
 /// Version of the index layout; bumped whenever the schema or the meaning
@@ -72,6 +72,9 @@ pub struct Fields {
     /// Report id (passage and report documents): deleting this term
     /// removes a report with all its passages.
     pub report: Field,
+    /// Report id on report documents only: finds a record with one
+    /// postings lookup per segment.
+    pub rid: Field,
     /// Relative path (report and skipped documents; fast on reports, for
     /// ordering groups by path without loading records): deleting this
     /// term removes the record of a path but not its passages.
@@ -134,6 +137,7 @@ impl Fields {
         let fields = Fields {
             kind: b.add_text_field("kind", STRING),
             report: b.add_text_field("report", STRING | STORED | FAST),
+            rid: b.add_text_field("rid", STRING),
             path: b.add_text_field("path", STRING | FAST),
             rnum: b.add_u64_field("rnum", FAST),
             year: b.add_i64_field("year", num()),
@@ -152,7 +156,7 @@ impl Fields {
             hpath: b.add_text_field("hpath", STORED),
             bi: b.add_text_field("bi", gram(BIGRAM, IndexRecordOption::WithFreqsAndPositions)),
             words: b.add_text_field("words", gram(JIEBA, IndexRecordOption::WithFreqs)),
-            hwords: b.add_text_field("hwords", gram(JIEBA, IndexRecordOption::WithFreqs)),
+            hwords: b.add_text_field("hwords", gram(JIEBA_HEADINGS, IndexRecordOption::WithFreqs)),
             data: b.add_text_field("data", STORED),
         };
         (b.build(), fields)
@@ -242,6 +246,7 @@ pub fn kinds_of_bits(bits: u64) -> Vec<SectionKind> {
 pub fn register_tokenizers(index: &Index) {
     index.tokenizers().register(BIGRAM, BigramTokenizer::default());
     index.tokenizers().register(JIEBA, JiebaTokenizer::default());
+    index.tokenizers().register(JIEBA_HEADINGS, JiebaTokenizer::remembering());
 }
 
 #[cfg(test)]

@@ -94,12 +94,15 @@ impl Status {
     }
 }
 
+/// What the manifest says of a path: size, modification time, content
+/// hash, and for a report its overrides fingerprint (`None` for a skip).
+type Known<'a> = (u64, i64, &'a str, Option<&'a Option<String>>);
+
 /// Compares the corpus with the manifest of the last build, file by file.
 pub fn status(corpus: &Path, manifest: &Manifest) -> std::io::Result<Status> {
     let files = walk::scan(corpus)?;
     let (table, _) = MetadataTable::load(corpus);
-    // path → (size, mtime, content hash, overrides or None for a skip)
-    let mut known: HashMap<&str, (u64, i64, &str, Option<&Option<String>>)> = HashMap::new();
+    let mut known: HashMap<&str, Known> = HashMap::new();
     for r in &manifest.reports {
         known.insert(&r.path, (r.stamp.size, r.stamp.mtime, &r.stamp.hash, Some(&r.overrides)));
     }
