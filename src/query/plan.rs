@@ -223,19 +223,23 @@ pub fn search_query(
 }
 
 /// The jieba words that rank the passages matching `m`: the distinct words
-/// of its positive query words. A query word that jieba produced somewhere
-/// in the corpus (a term of the `words` field: `枫桥经验`, `法律顾问`, `镇`)
-/// is its own word, as jieba segments a dictionary word on its own; only
-/// other query words (`法律顾问全覆盖`, `桥经`) are segmented, which is
-/// when jieba's dictionary is loaded (~0.1 s, most of a one-shot search).
+/// of its positive query words. A query word that is a term of the
+/// `words` field (`枫桥经验`, `法律顾问`, `镇`) is its own word; any other
+/// (`矛盾纠纷化解`, `法律顾问全覆盖`) is cut into the fewest terms of the
+/// index's own vocabulary that cover it ([`segment_by_vocabulary`]). The
+/// vocabulary *is* jieba's segmentation of the corpus (in search mode, so
+/// it holds the parts of long words too), so this cuts the query as jieba
+/// cut the text, without loading jieba's dictionary (~0.1 s, most of a
+/// one-shot search) at query time.
 pub fn ranking_words(fields: &Fields, searcher: &tantivy::Searcher, m: &Matcher) -> Vec<String> {
+    let known = |w: &str| {
+        segment::is_word(w)
+            && searcher.doc_freq(&Term::from_field_text(fields.words, w)).is_ok_and(|n| n > 0)
+    };
     let mut out: Vec<String> = Vec::new();
     for w in m.positive_words() {
-        let known = segment::is_word(w)
-            && searcher.doc_freq(&Term::from_field_text(fields.words, w)).is_ok_and(|n| n > 0);
-        let words = if known { vec![w] } else { segment::words(w) };
-        for word in words {
-            if !out.iter().any(|o| o == word) {
+        for word in segment_by_vocabulary(w, &known) {
+            if !out.iter().any(|o| *o == word) {
                 out.push(word.to_string());
             }
         }
@@ -243,10 +247,68 @@ pub fn ranking_words(fields: &Fields, searcher: &tantivy::Searcher, m: &Matcher)
     out
 }
 
+/// Cuts `word` into the fewest pieces that `known` accepts, leaving out
+/// characters no known piece covers (punctuation, or characters the corpus
+/// never has as a word). Pieces are at most [`MAX_PIECE`] characters long.
+pub fn segment_by_vocabulary<'w>(word: &'w str, known: &dyn Fn(&str) -> bool) -> Vec<&'w str> {
+    if known(word) {
+        return vec![word];
+    }
+    let mut bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
+    let n = bounds.len();
+    bounds.push(word.len());
+    // best[i] = (cost, previous boundary, piece known) of the best cut of
+    // the first i characters; an unknown character costs more than any
+    // known piece, so known pieces cover as much as they can.
+    const SKIP: u32 = 1000;
+    let mut best: Vec<(u32, usize, bool)> = vec![(u32::MAX, 0, false); n + 1];
+    best[0] = (0, 0, false);
+    for i in 1..=n {
+        let skip = best[i - 1].0.saturating_add(SKIP);
+        if skip < best[i].0 {
+            best[i] = (skip, i - 1, false);
+        }
+        for j in i.saturating_sub(MAX_PIECE)..i {
+            if best[j].0 == u32::MAX {
+                continue;
+            }
+            let cost = best[j].0 + 1;
+            if cost < best[i].0 && known(&word[bounds[j]..bounds[i]]) {
+                best[i] = (cost, j, true);
+            }
+        }
+    }
+    let mut pieces = Vec::new();
+    let mut i = n;
+    while i > 0 {
+        let (_, j, is_known) = best[i];
+        if is_known {
+            pieces.push(&word[bounds[j]..bounds[i]]);
+        }
+        i = j;
+    }
+    pieces.reverse();
+    pieces
+}
+
+/// The longest piece [`segment_by_vocabulary`] tries.
+const MAX_PIECE: usize = 12;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::index::IndexReader;
+
+    #[test]
+    fn vocabulary_cuts_use_the_fewest_known_pieces() {
+        let vocab = ["法律", "顾问", "法律顾问", "全覆盖", "覆盖", "全"];
+        let known = |w: &str| vocab.contains(&w);
+        assert_eq!(segment_by_vocabulary("法律顾问全覆盖", &known), ["法律顾问", "全覆盖"]);
+        assert_eq!(segment_by_vocabulary("法律顾问", &known), ["法律顾问"]);
+        assert_eq!(segment_by_vocabulary("x法律y", &known), ["法律"]);
+        assert!(segment_by_vocabulary("xyz", &known).is_empty());
+        assert!(segment_by_vocabulary("", &known).is_empty());
+    }
 
     #[test]
     fn ranking_words_are_known_terms_or_jieba_words() {
@@ -270,9 +332,11 @@ mod tests {
             assert_eq!(words(q), [q]);
             assert_eq!(words(q), segment::words(q));
         }
-        // Anything else is segmented.
+        // Anything else is cut into terms of the index, as jieba cut it.
         assert_eq!(words("法律顾问全覆盖"), segment::words("法律顾问全覆盖"));
-        assert!(words("法律顾问全覆盖").len() >= 2);
-        assert_eq!(words("桥经"), segment::words("桥经"));
+        assert_eq!(words("法律顾问全覆盖").len(), 3);
+        assert_eq!(words("新时代枫桥经验法律顾问"), segment::words("新时代枫桥经验法律顾问"));
+        // Characters the corpus never has as words are left out.
+        assert!(words("桥经").iter().all(|w| w.chars().count() == 1));
     }
 }
