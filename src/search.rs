@@ -27,16 +27,125 @@ use crate::corpus::SectionKind;
 use crate::index::postings::SegmentSpans;
 use crate::index::schema::{Fields, FLAG_HEADING, KIND_PASSAGE};
 use crate::index::{passage_id, IndexReader, ReportRecord};
-use crate::query::plan;
+use crate::query::plan::{self, Scoring};
 use crate::query::{Filters, Matcher};
 use crate::text::Normalized;
 
-/// How much a perfect proximity (the query words touching) adds to the
-/// score, relative to the BM25 score.
+/// A ranking function. [`Ranker::Baogao`] is what `search` uses; the
+/// others are the baselines the relevance test set (`tests/relevance/`)
+/// measures it against, reachable with the hidden `search --ranker` flag.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Ranker {
+    /// BM25 over search-mode words, in the text and (less) in the heading
+    /// path, plus BM25 over the query's bigrams; a prior on passage length
+    /// (short lines and very long walls rank lower), bare headings below
+    /// passages with content, and proximity of the query words.
+    #[default]
+    Baogao,
+    /// The ranking of index format 3: BM25 over words plus a fifth of the
+    /// phrase score on bigrams, a proximity boost and headings × 0.8.
+    V1,
+    /// Plain BM25 over jieba words.
+    Bm25Words,
+    /// Plain BM25 over the query's character bigrams.
+    Bm25Bigrams,
+}
+
+impl Ranker {
+    /// Parses a `--ranker` name.
+    pub fn parse(s: &str) -> Option<Ranker> {
+        Some(match s {
+            "baogao" => Ranker::Baogao,
+            "v1" => Ranker::V1,
+            "bm25-words" => Ranker::Bm25Words,
+            "bm25-bigrams" => Ranker::Bm25Bigrams,
+            _ => return None,
+        })
+    }
+
+    /// The names `--ranker` accepts.
+    pub const NAMES: &'static str = "baogao, v1, bm25-words, bm25-bigrams";
+
+    fn scoring(self, words: Vec<String>, bigrams: Vec<String>) -> Scoring {
+        match self {
+            Ranker::Baogao => Scoring {
+                words,
+                words_weight: 1.0,
+                headings_weight: HEADINGS_WEIGHT,
+                bigrams,
+                bigrams_weight: BIGRAMS_WEIGHT,
+                ..Scoring::none()
+            },
+            Ranker::V1 => {
+                Scoring { match_weight: 0.2, words, words_weight: 1.0, ..Scoring::none() }
+            }
+            Ranker::Bm25Words => Scoring { words, words_weight: 1.0, ..Scoring::none() },
+            Ranker::Bm25Bigrams => Scoring { bigrams, bigrams_weight: 1.0, ..Scoring::none() },
+        }
+    }
+
+    /// The final score of a hit from its BM25 score and its features.
+    fn finish(self, bm25: f32, chars: u64, heading: bool, gap: Option<usize>) -> f32 {
+        match self {
+            Ranker::Baogao => {
+                let mut score = bm25 * length_prior(chars);
+                if let Some(gap) = gap {
+                    score *= 1.0 + PROXIMITY_WEIGHT / (1.0 + gap as f32 / PROXIMITY_SCALE);
+                }
+                if heading {
+                    score *= BARE_HEADING_FACTOR;
+                }
+                score
+            }
+            Ranker::V1 => {
+                let mut score = bm25;
+                if let Some(gap) = gap {
+                    score += 0.5 * score.max(1.0) / (1.0 + gap as f32 / 10.0);
+                }
+                if heading {
+                    score *= 0.8;
+                }
+                score
+            }
+            Ranker::Bm25Words | Ranker::Bm25Bigrams => bm25,
+        }
+    }
+
+    /// Whether the final score uses the proximity of the query words.
+    fn uses_proximity(self) -> bool {
+        matches!(self, Ranker::Baogao | Ranker::V1)
+    }
+}
+
+/// Weight of BM25 over the heading path's words, relative to the text's.
+const HEADINGS_WEIGHT: f32 = 0.5;
+/// Weight of BM25 over the query's bigrams, relative to words.
+const BIGRAMS_WEIGHT: f32 = 0.3;
+/// How much the query words touching multiplies the score by (1 + this).
 const PROXIMITY_WEIGHT: f32 = 0.5;
-/// Standalone heading passages rank a little below body text with the
-/// same words.
-const HEADING_FACTOR: f32 = 0.8;
+/// The gap (characters) at which the proximity bonus has halved.
+const PROXIMITY_SCALE: f32 = 8.0;
+/// Bare headings rank below passages with content.
+const BARE_HEADING_FACTOR: f32 = 0.5;
+/// Passages shorter than this (characters) are discounted…
+const SHORT_PASSAGE: f32 = 30.0;
+/// … and passages longer than this too, more gently.
+const LONG_PASSAGE: f32 = 600.0;
+
+/// The length prior: 1 for passages of ordinary length; below 1 for
+/// slogan-length lines (`依法行政强法治。`), whose BM25 is inflated by
+/// length normalization, and, gently, for walls of text that match any
+/// query somewhere.
+fn length_prior(chars: u64) -> f32 {
+    let n = chars.max(1) as f32;
+    if n < SHORT_PASSAGE {
+        (n / SHORT_PASSAGE).sqrt()
+    } else if n > LONG_PASSAGE {
+        (LONG_PASSAGE / n).powf(0.3)
+    } else {
+        1.0
+    }
+}
 
 /// One search result.
 #[derive(Debug, Clone)]
@@ -160,13 +269,30 @@ impl<'a> Searcher<'a> {
         filters: &Filters,
         page: Page,
     ) -> Result<SearchResults, SearchError> {
+        self.search_with(matcher, filters, page, Ranker::default())
+    }
+
+    /// [`Searcher::search`] with another ranking function.
+    pub fn search_with(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+        page: Page,
+        ranker: Ranker,
+    ) -> Result<SearchResults, SearchError> {
         let fields = &self.reader.fields;
         let searcher = &self.reader.searcher;
-        let ranking = matcher.map_or(Vec::new(), |m| plan::ranking_words(fields, searcher, m));
-        let query = plan::search_query(fields, matcher, filters, &ranking);
+        let scoring = match matcher {
+            Some(m) => {
+                ranker.scoring(plan::ranking_words(fields, searcher, m), plan::ranking_bigrams(m))
+            }
+            None => Scoring::none(),
+        };
+        let query = plan::search_query(fields, matcher, filters, &scoring);
         let collector = RankCollector {
             fields,
             matcher,
+            ranker,
             keep: page.limit.map(|l| page.offset.saturating_add(l)),
         };
         let ranked = searcher.search(&query, &collector)?;
@@ -206,7 +332,7 @@ impl<'a> Searcher<'a> {
         filters: &Filters,
     ) -> Result<Vec<DocAddress>, SearchError> {
         let fields = &self.reader.fields;
-        let query = plan::search_query(fields, matcher, filters, &[]);
+        let query = plan::search_query(fields, matcher, filters, &Scoring::none());
         Ok(self.reader.searcher.search(&query, &MatchCollector { fields, matcher })?)
     }
 
@@ -367,6 +493,7 @@ struct RankedHits {
 struct RankCollector<'a> {
     fields: &'a Fields,
     matcher: Option<&'a Matcher>,
+    ranker: Ranker,
     keep: Option<usize>,
 }
 
@@ -375,9 +502,11 @@ struct RankSegment {
     matcher: Option<Matcher>,
     spans: Option<SegmentSpans>,
     proximity: bool,
+    ranker: Ranker,
     rnum: Column<u64>,
     ordinal: Column<u64>,
     flags: Column<u64>,
+    chars: Column<u64>,
     best: Best,
     total: usize,
     reports: HashSet<u64>,
@@ -393,7 +522,8 @@ impl Collector for RankCollector<'_> {
         reader: &SegmentReader,
     ) -> tantivy::Result<RankSegment> {
         let verify = self.matcher.is_some_and(|m| !m.index_is_exact());
-        let proximity = self.matcher.is_some_and(|m| m.positive_words().len() >= 2);
+        let proximity = self.ranker.uses_proximity()
+            && self.matcher.is_some_and(|m| m.positive_words().len() >= 2);
         let spans = match self.matcher {
             Some(m) if verify || proximity => {
                 Some(SegmentSpans::open(reader, self.fields.bi, m, proximity)?)
@@ -406,9 +536,11 @@ impl Collector for RankCollector<'_> {
             matcher: self.matcher.cloned(),
             spans,
             proximity,
+            ranker: self.ranker,
             rnum: ff.u64("rnum")?,
             ordinal: ff.u64("ordinal")?,
             flags: ff.u64("flags")?,
+            chars: ff.u64("chars")?,
             best: Best::new(self.keep),
             total: 0,
             reports: HashSet::new(),
@@ -435,21 +567,19 @@ impl SegmentCollector for RankSegment {
     type Fruit = RankedHits;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let mut score = score;
+        let mut gap = None;
         if let (Some(m), Some(spans)) = (&self.matcher, &mut self.spans) {
             let src = spans.at(doc);
             if !m.index_is_exact() && !m.matches_in(src) {
                 return;
             }
             if self.proximity {
-                if let Some(gap) = m.min_gap_in(src) {
-                    score += PROXIMITY_WEIGHT * score.max(1.0) / (1.0 + gap as f32 / 10.0);
-                }
+                gap = m.min_gap_in(src);
             }
         }
-        if self.flags.first(doc).unwrap_or(0) & FLAG_HEADING != 0 {
-            score *= HEADING_FACTOR;
-        }
+        let heading = self.flags.first(doc).unwrap_or(0) & FLAG_HEADING != 0;
+        let chars = self.chars.first(doc).unwrap_or(0);
+        let score = self.ranker.finish(score, chars, heading, gap);
         let rnum = self.rnum.first(doc).unwrap_or(0);
         self.total += 1;
         self.reports.insert(rnum);

@@ -164,6 +164,10 @@ pub struct SearchArgs {
     /// --limit, so `--offset 20 --limit 20` is the second page of 20).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub offset: usize,
+    /// The ranking function (for the relevance evaluation: baogao, v1,
+    /// bm25-words, bm25-bigrams).
+    #[arg(long, default_value = "baogao", value_name = "NAME", hide = true)]
+    pub ranker: String,
     /// JSON Lines output.
     #[arg(long)]
     pub json: bool,

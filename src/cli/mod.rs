@@ -29,7 +29,7 @@ use crate::index::IndexReader;
 use crate::output::{human, json};
 use crate::query::parse::FilterField;
 use crate::query::{self, Concepts, Expr, Filters, Matcher};
-use crate::search::{Page, Searcher};
+use crate::search::{Page, Ranker, Searcher};
 
 /// Exit status, as grep and ripgrep: 0 matched / succeeded, 1 nothing
 /// matched, 2 error.
@@ -283,11 +283,15 @@ impl Ctx {
 
     fn search(self, a: SearchArgs) -> Result<Exit> {
         let started = Instant::now();
+        let ranker = Ranker::parse(&a.ranker).ok_or_else(|| {
+            UsageError(format!("unknown --ranker {:?}; use one of: {}", a.ranker, Ranker::NAMES))
+        })?;
         let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
         let reader = self.open()?;
         warn_unmatched_places(&reader, &filters);
         let page = Page { offset: a.offset, limit: if a.all { None } else { Some(a.limit) } };
-        let results = Searcher::new(&reader).search(matcher.as_ref(), &filters, page)?;
+        let results =
+            Searcher::new(&reader).search_with(matcher.as_ref(), &filters, page, ranker)?;
         let mut out = self.stdout(a.json);
         if a.json {
             for (i, hit) in results.hits.iter().enumerate() {

@@ -24,9 +24,6 @@ use crate::index::schema::{
 use crate::index::tokenizer::bigrams;
 use crate::text::segment;
 
-/// Weight of the character-field score relative to BM25 over words.
-const GRAM_WEIGHT: f32 = 0.2;
-
 /// The candidate query for a matcher: exact for words, AND, OR and NOT;
 /// for NEAR, both sides (the verifier checks the distance); always a
 /// superset of the matching passages.
@@ -192,15 +189,42 @@ fn any_of(mut qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect()))
 }
 
+/// How the full search query scores the passages it matches: BM25 over
+/// some terms of some fields, each with a weight. Matching never depends on
+/// it: every clause here is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Scoring {
+    /// Weight of the exact-match query's own score (a phrase score on the
+    /// bigrams); 0 leaves it out.
+    pub match_weight: f32,
+    /// Terms of the `words` field (jieba words) and their weight.
+    pub words: Vec<String>,
+    /// Weight of `words`.
+    pub words_weight: f32,
+    /// Weight of the same terms in the heading path (`hwords`); 0 leaves
+    /// them out.
+    pub headings_weight: f32,
+    /// Terms of the `bi` field (character bigrams), scored as a bag of
+    /// terms, and their weight.
+    pub bigrams: Vec<String>,
+    /// Weight of `bigrams`.
+    pub bigrams_weight: f32,
+}
+
+impl Scoring {
+    /// No scoring: every match scores 0 (counting, concordances).
+    pub fn none() -> Scoring {
+        Scoring::default()
+    }
+}
+
 /// The full search query: passages passing `filters`, matching `m` (all
-/// passages when `None`), scored by BM25 over `ranking` (the words of the
-/// positive query words, see [`ranking_words`]; empty for unranked uses)
-/// plus a share of the character score.
+/// passages when `None`), scored as `scoring` says.
 pub fn search_query(
     fields: &Fields,
     m: Option<&Matcher>,
     filters: &Filters,
-    ranking: &[String],
+    scoring: &Scoring,
 ) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> =
         filter_clauses(fields, filters, DocKind::Passage)
@@ -208,18 +232,42 @@ pub fn search_query(
             .map(|q| (Occur::Must, q))
             .collect();
     if let Some(m) = m {
-        clauses.push((Occur::Must, Box::new(BoostQuery::new(match_query(fields, m), GRAM_WEIGHT))));
-        for word in ranking {
-            clauses.push((
-                Occur::Should,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(fields.words, word),
-                    IndexRecordOption::WithFreqs,
-                )),
-            ));
-        }
+        let matched: Box<dyn Query> = if scoring.match_weight > 0.0 {
+            Box::new(BoostQuery::new(match_query(fields, m), scoring.match_weight))
+        } else {
+            Box::new(ConstScoreQuery::new(match_query(fields, m), 0.0))
+        };
+        clauses.push((Occur::Must, matched));
+        let mut optional = |field, terms: &[String], weight: f32| {
+            if weight <= 0.0 {
+                return;
+            }
+            for t in terms {
+                let q =
+                    TermQuery::new(Term::from_field_text(field, t), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight))));
+            }
+        };
+        optional(fields.words, &scoring.words, scoring.words_weight);
+        optional(fields.hwords, &scoring.words, scoring.headings_weight);
+        optional(fields.bi, &scoring.bigrams, scoring.bigrams_weight);
     }
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// The distinct bigrams of the positive words of `m` (a two-character
+/// word is its own bigram; single characters have none), for BM25 over
+/// bigrams.
+pub fn ranking_bigrams(m: &Matcher) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in m.positive_words() {
+        for (_, g) in bigrams(w) {
+            if !out.contains(&g) {
+                out.push(g);
+            }
+        }
+    }
+    out
 }
 
 /// The jieba words that rank the passages matching `m`: the distinct words
