@@ -359,6 +359,60 @@ impl<'a> Searcher<'a> {
         Ok(docs)
     }
 
+    /// Every passage that passes `filters` and matches `matcher`, in
+    /// report-path and passage order, handed to `f` one at a time with its
+    /// mentions (0 without a matcher), for exports of any size: memory
+    /// holds the addresses of the matches (16 bytes each) and one report
+    /// record at a time. Returns the number of passages.
+    pub fn for_each_match(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+        f: &mut dyn FnMut(&PassageDoc, usize) -> std::io::Result<()>,
+    ) -> Result<Result<usize, std::io::Error>, SearchError> {
+        let fields = &self.reader.fields;
+        let query = plan::search_query(fields, matcher, filters, &Scoring::none());
+        let keyed = self.reader.searcher.search(&query, &KeyCollector { fields, matcher })?;
+        // Report number → rank of its path.
+        let mut paths = self.reader.report_paths()?;
+        paths.sort_by(|a, b| a.1.cmp(&b.1));
+        let rank: std::collections::HashMap<u64, u32> =
+            paths.iter().enumerate().map(|(i, (rnum, _))| (*rnum, i as u32)).collect();
+        let mut keyed: Vec<(u32, u32, DocAddress)> = keyed
+            .into_iter()
+            .map(|(rnum, ordinal, addr)| {
+                (rank.get(&rnum).copied().unwrap_or(u32::MAX), ordinal as u32, addr)
+            })
+            .collect();
+        keyed.sort_unstable();
+        drop(rank);
+        let mut current: Option<Arc<ReportRecord>> = None;
+        for (_, _, addr) in &keyed {
+            let doc: TantivyDocument = self.reader.searcher.doc(*addr)?;
+            let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+            let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+            let id = text_of(fields.report);
+            if current.as_ref().is_none_or(|r| r.id != id) {
+                current = Some(Arc::new(self.reader.report_uncached(id)?.ok_or_else(|| {
+                    tantivy::TantivyError::InternalError(format!("passage of unknown report {id}"))
+                })?));
+            }
+            let passage = PassageDoc {
+                report: current.clone().expect("set above"),
+                section: u64_of(fields.sec) as usize,
+                path: serde_json::from_str(text_of(fields.hpath)).unwrap_or_default(),
+                ordinal: u64_of(fields.ordinal),
+                text: text_of(fields.text).to_string(),
+            };
+            let mentions =
+                matcher.map_or(0, |m| m.mentions(&crate::text::normalize(&passage.text)));
+            if let Err(e) = f(&passage, mentions) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(keyed.len()))
+    }
+
     /// Every passage of one report, in order (for `show`).
     pub fn report_passages(&self, id: &str) -> Result<Vec<PassageDoc>, SearchError> {
         let f = &self.reader.fields;
@@ -594,6 +648,69 @@ impl SegmentCollector for RankSegment {
 
     fn harvest(self) -> RankedHits {
         RankedHits { top: self.best.into_sorted(), total: self.total, reports: self.reports }
+    }
+}
+
+/// The matches with their report number and ordinal (for ordering).
+struct KeyCollector<'a> {
+    fields: &'a Fields,
+    matcher: Option<&'a Matcher>,
+}
+
+struct KeySegment {
+    inner: MatchSegment,
+    rnum: Column<u64>,
+    ordinal: Column<u64>,
+    keyed: Vec<(u64, u64, DocAddress)>,
+}
+
+impl Collector for KeyCollector<'_> {
+    type Fruit = Vec<(u64, u64, DocAddress)>;
+    type Child = KeySegment;
+
+    fn for_segment(
+        &self,
+        ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<KeySegment> {
+        let inner = MatchCollector { fields: self.fields, matcher: self.matcher }
+            .for_segment(ord, reader)?;
+        let ff = reader.fast_fields();
+        Ok(KeySegment {
+            inner,
+            rnum: ff.u64("rnum")?,
+            ordinal: ff.u64("ordinal")?,
+            keyed: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<Vec<(u64, u64, DocAddress)>>,
+    ) -> tantivy::Result<Vec<(u64, u64, DocAddress)>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for KeySegment {
+    type Fruit = Vec<(u64, u64, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        // The inner collector keeps `doc` if it matches; take it back.
+        self.inner.collect(doc, score);
+        if let Some(addr) = self.inner.docs.pop() {
+            let rnum = self.rnum.first(doc).unwrap_or(0);
+            let ordinal = self.ordinal.first(doc).unwrap_or(0);
+            self.keyed.push((rnum, ordinal, addr));
+        }
+    }
+
+    fn harvest(self) -> Vec<(u64, u64, DocAddress)> {
+        self.keyed
     }
 }
 

@@ -86,6 +86,15 @@ pub enum Command {
     /// wins for a name both define), as a `[concepts]` table of
     /// "name" = 'query' or "name" = { query = '…', description = '…' }.
     Concepts(super::concepts::ConceptsArgs),
+    /// Export passages with their report's metadata (JSON Lines or CSV).
+    ///
+    /// One row per passage — every passage that passes the filters, or with
+    /// a query every matching passage with its mentions — in report-path
+    /// and passage order: id, report, path, title, province, city, county,
+    /// township, level, issuer, year, published, ordinal, kinds, heading,
+    /// heading_path, chars, [mentions,] text (the original text). Streams:
+    /// any corpus exports in bounded memory.
+    Export(super::export::ExportArgs),
     /// What `baogao index` would add, update and remove, without doing it.
     ///
     /// Compares every corpus file (size, modification time, metadata

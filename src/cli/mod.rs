@@ -4,6 +4,7 @@
 pub mod args;
 pub mod concepts;
 pub mod diff;
+pub mod export;
 pub mod keywords;
 pub mod kwic;
 mod progress;
@@ -96,6 +97,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Diff(a) => diff::run(&ctx, a),
         Command::Concepts(a) => concepts::run(&ctx, a),
         Command::Status(a) => ctx.status(a),
+        Command::Export(a) => export::run(&ctx, a),
     }
 }
 

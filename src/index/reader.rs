@@ -80,6 +80,43 @@ impl IndexReader {
         Ok(Some(record))
     }
 
+    /// One report record by id, read without keeping it (streaming over
+    /// every report).
+    pub fn report_uncached(&self, id: &str) -> tantivy::Result<Option<ReportRecord>> {
+        if let Some(r) = self.cache.lock().expect("cache lock").get(id) {
+            return Ok(Some((**r).clone()));
+        }
+        load_record(&self.searcher, &self.fields, self.fields.rid, id)
+    }
+
+    /// Report number and path of every report (fast fields of the report
+    /// documents; no record is read).
+    pub fn report_paths(&self) -> tantivy::Result<Vec<(u64, String)>> {
+        let query = plan::filter_query(&self.fields, &Filters::default(), DocKind::Report);
+        let addrs = self.searcher.search(&query, &DocSetCollector)?;
+        let mut out = Vec::with_capacity(addrs.len());
+        let mut columns = HashMap::new();
+        for addr in addrs {
+            let seg = self.searcher.segment_reader(addr.segment_ord);
+            let (rnum, path) = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let ff = seg.fast_fields();
+                    e.insert((ff.u64("rnum")?, ff.str("path")?))
+                }
+            };
+            let mut p = String::new();
+            if let (Some(r), Some(col)) = (rnum.first(addr.doc_id), path.as_ref()) {
+                if let Some(ord) = col.ords().first(addr.doc_id) {
+                    if col.ord_to_str(ord, &mut p)? {
+                        out.push((r, p));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// One report record by its path relative to the corpus.
     pub fn report_by_path(&self, path: &str) -> tantivy::Result<Option<Arc<ReportRecord>>> {
         Ok(load_record(&self.searcher, &self.fields, self.fields.path, path)?.map(Arc::new))
