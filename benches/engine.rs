@@ -3,8 +3,9 @@
 //! each timed loop so the work cannot be optimized away.
 //!
 //! Whole-tool timings on a large generated corpus (`tools/gen-corpus --mb
-//! 200`) are in `benches/scale.sh`, not here: criterion's repeated runs
-//! would take too long on them.
+//! 200`), as ratios to `rg -c -F` on the same folder, are made by
+//! `tools/bench-query` (commands) and `tools/bench-index` (builds), not
+//! here: criterion's repeated runs would take too long on them.
 
 use std::path::{Path, PathBuf};
 
@@ -83,7 +84,9 @@ fn query_benches(c: &mut Criterion) {
         let m = Matcher::from_expr(parsed.expr.as_ref().unwrap()).unwrap();
         g.bench_function(format!("search_top20/{q}"), |b| {
             b.iter(|| {
-                let r = searcher.search(Some(&m), &parsed.filters, Some(20)).unwrap();
+                let r = searcher
+                    .search(Some(&m), &parsed.filters, baogao::search::Page::first(20))
+                    .unwrap();
                 assert!(r.total > 0);
             })
         });
@@ -101,6 +104,45 @@ fn query_benches(c: &mut Criterion) {
             .unwrap();
             assert!(t.summary.mentions > 0);
         })
+    });
+    g.finish();
+    research_benches(c, &reader);
+}
+
+/// The research commands of issue #10, on the bundled corpus.
+fn research_benches(c: &mut Criterion, reader: &IndexReader) {
+    use baogao::analysis::{count, kwic, trend, GroupBy};
+    let searcher = Searcher::new(reader);
+    let q = |s: &str| {
+        let parsed = parse(s).unwrap();
+        (Matcher::from_expr(parsed.expr.as_ref().unwrap()).unwrap(), parsed.filters)
+    };
+    let mut g = c.benchmark_group("research");
+    for s in ["法律顾问 year:2019", "法律顾问 province:四川", "依法行政 level:national"]
+    {
+        let (m, f) = q(s);
+        g.bench_function(format!("search_top10/{s}"), |b| {
+            b.iter(|| {
+                assert!(
+                    searcher.search(Some(&m), &f, baogao::search::Page::first(10)).unwrap().total
+                        > 0
+                )
+            })
+        });
+    }
+    let (m, f) = q("镇");
+    g.bench_function("count_by_province/镇", |b| {
+        b.iter(|| assert!(count(reader, &m, &f, GroupBy::Province).unwrap().summary.mentions > 0))
+    });
+    let (m, f) = q("枫桥经验");
+    g.bench_function("kwic/枫桥经验", |b| {
+        b.iter(|| assert!(!kwic::kwic(reader, &m, &f, 20).unwrap().is_empty()))
+    });
+    let (a, f) = q("依法行政");
+    let (b2, _) = q("法律顾问");
+    let both = [a, b2];
+    g.bench_function("trend_by_year/依法行政,法律顾问", |b| {
+        b.iter(|| assert!(!trend::trend(reader, &both, &f, GroupBy::Year).unwrap().rows.is_empty()))
     });
     g.finish();
 }

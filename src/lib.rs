@@ -11,13 +11,13 @@
 //! ```no_run
 //! use baogao::index::{build::build_at, IndexReader};
 //! use baogao::query::{parse, Matcher};
-//! use baogao::search::Searcher;
+//! use baogao::search::{Page, Searcher};
 //!
 //! build_at("corpus".as_ref(), "index".as_ref()).unwrap();
 //! let reader = IndexReader::open("index".as_ref()).unwrap();
 //! let query = parse("枫桥经验").unwrap();
 //! let matcher = Matcher::from_expr(query.expr.as_ref().unwrap()).unwrap();
-//! let results = Searcher::new(&reader).search(Some(&matcher), &query.filters, Some(10)).unwrap();
+//! let results = Searcher::new(&reader).search(Some(&matcher), &query.filters, Page::first(10)).unwrap();
 //! println!("{} passages in {} reports", results.total, results.reports);
 //! ```
 

@@ -1,38 +1,151 @@
 //! Searching: ranked, verified, highlighted passages.
 //!
 //! [`Searcher::search`] runs the planned query (see [`crate::query::plan`])
-//! for a pool of top candidates by BM25, verifies them exactly (a no-op for
-//! queries the index decides exactly, the distance check for `NEAR`),
-//! computes the highlight spans on the original text, adds the proximity
-//! boost, and re-ranks. The totals (`hits`, `reports`) always count every
-//! matching passage, not only those returned.
+//! through one collector that sees every candidate passage: it verifies
+//! the candidates the index cannot decide alone (`NEAR`) on the positions
+//! of the `bi` field ([`crate::index::postings`]), counts hits and distinct
+//! reports, and ranks *every* hit by its final score — BM25 plus the
+//! proximity of the query words (from the same positions) and the passage's
+//! fast fields — with ties broken by a stable key (report number, then
+//! passage ordinal). The order of the first N hits therefore never depends
+//! on `--limit`, and `--offset` pages through one fixed order. Only the
+//! returned page is loaded from the store, to be highlighted.
 
-use std::collections::HashSet;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use tantivy::collector::{Collector, Count, DocSetCollector, SegmentCollector, TopDocs};
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
-use tantivy::Term;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, Term};
 
 use crate::corpus::SectionKind;
-use crate::index::schema::KIND_PASSAGE;
-use crate::index::{IndexReader, ReportRecord};
-use crate::query::filter;
-use crate::query::plan::{self, Scope};
+use crate::index::postings::SegmentSpans;
+use crate::index::schema::{Fields, FLAG_HEADING, KIND_PASSAGE};
+use crate::index::{passage_id, IndexReader, ReportRecord};
+use crate::query::plan::{self, Scoring};
 use crate::query::{Filters, Matcher};
 use crate::text::Normalized;
 
-/// How much a perfect proximity (the query words touching) adds to the
-/// score, relative to the BM25 score.
+/// A ranking function. [`Ranker::Baogao`] is what `search` uses; the
+/// others are the baselines the relevance test set (`tests/relevance/`)
+/// measures it against, reachable with the hidden `search --ranker` flag.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Ranker {
+    /// BM25 over search-mode words, in the text and (less) in the heading
+    /// path, plus BM25 over the query's bigrams; a prior on passage length
+    /// (short lines and very long walls rank lower), bare headings below
+    /// passages with content, and proximity of the query words.
+    #[default]
+    Baogao,
+    /// The ranking of index format 3: BM25 over words plus a fifth of the
+    /// phrase score on bigrams, a proximity boost and headings × 0.8.
+    V1,
+    /// Plain BM25 over jieba words.
+    Bm25Words,
+    /// Plain BM25 over the query's character bigrams.
+    Bm25Bigrams,
+}
+
+impl Ranker {
+    /// Parses a `--ranker` name.
+    pub fn parse(s: &str) -> Option<Ranker> {
+        Some(match s {
+            "baogao" => Ranker::Baogao,
+            "v1" => Ranker::V1,
+            "bm25-words" => Ranker::Bm25Words,
+            "bm25-bigrams" => Ranker::Bm25Bigrams,
+            _ => return None,
+        })
+    }
+
+    /// The names `--ranker` accepts.
+    pub const NAMES: &'static str = "baogao, v1, bm25-words, bm25-bigrams";
+
+    fn scoring(self, words: Vec<String>, bigrams: Vec<String>) -> Scoring {
+        match self {
+            Ranker::Baogao => Scoring {
+                words,
+                words_weight: 1.0,
+                headings_weight: HEADINGS_WEIGHT,
+                bigrams,
+                bigrams_weight: BIGRAMS_WEIGHT,
+                ..Scoring::none()
+            },
+            Ranker::V1 => {
+                Scoring { match_weight: 0.2, words, words_weight: 1.0, ..Scoring::none() }
+            }
+            Ranker::Bm25Words => Scoring { words, words_weight: 1.0, ..Scoring::none() },
+            Ranker::Bm25Bigrams => Scoring { bigrams, bigrams_weight: 1.0, ..Scoring::none() },
+        }
+    }
+
+    /// The final score of a hit from its BM25 score and its features.
+    fn finish(self, bm25: f32, chars: u64, heading: bool, gap: Option<usize>) -> f32 {
+        match self {
+            Ranker::Baogao => {
+                let mut score = bm25 * length_prior(chars);
+                if let Some(gap) = gap {
+                    score *= 1.0 + PROXIMITY_WEIGHT / (1.0 + gap as f32 / PROXIMITY_SCALE);
+                }
+                if heading {
+                    score *= BARE_HEADING_FACTOR;
+                }
+                score
+            }
+            Ranker::V1 => {
+                let mut score = bm25;
+                if let Some(gap) = gap {
+                    score += 0.5 * score.max(1.0) / (1.0 + gap as f32 / 10.0);
+                }
+                if heading {
+                    score *= 0.8;
+                }
+                score
+            }
+            Ranker::Bm25Words | Ranker::Bm25Bigrams => bm25,
+        }
+    }
+
+    /// Whether the final score uses the proximity of the query words.
+    fn uses_proximity(self) -> bool {
+        matches!(self, Ranker::Baogao | Ranker::V1)
+    }
+}
+
+/// Weight of BM25 over the heading path's words, relative to the text's.
+const HEADINGS_WEIGHT: f32 = 0.5;
+/// Weight of BM25 over the query's bigrams, relative to words.
+const BIGRAMS_WEIGHT: f32 = 0.3;
+/// How much the query words touching multiplies the score by (1 + this).
 const PROXIMITY_WEIGHT: f32 = 0.5;
-/// Standalone heading passages rank a little below body text with the
-/// same words.
-const HEADING_FACTOR: f32 = 0.8;
+/// The gap (characters) at which the proximity bonus has halved.
+const PROXIMITY_SCALE: f32 = 8.0;
+/// Bare headings rank below passages with content.
+const BARE_HEADING_FACTOR: f32 = 0.5;
+/// Passages shorter than this (characters) are discounted…
+const SHORT_PASSAGE: f32 = 30.0;
+/// … and passages longer than this too, more gently.
+const LONG_PASSAGE: f32 = 600.0;
+
+/// The length prior: 1 for passages of ordinary length; below 1 for
+/// slogan-length lines (`依法行政强法治。`), whose BM25 is inflated by
+/// length normalization, and, gently, for walls of text that match any
+/// query somewhere.
+fn length_prior(chars: u64) -> f32 {
+    let n = chars.max(1) as f32;
+    if n < SHORT_PASSAGE {
+        (n / SHORT_PASSAGE).sqrt()
+    } else if n > LONG_PASSAGE {
+        (LONG_PASSAGE / n).powf(0.3)
+    } else {
+        1.0
+    }
+}
 
 /// One search result.
 #[derive(Debug, Clone)]
@@ -63,6 +176,11 @@ impl Hit {
     pub fn heading(&self) -> Option<&str> {
         self.report.sections.get(self.section).and_then(|s| s.heading.as_deref())
     }
+
+    /// The passage's stable id (`REPORT-ORDINAL`).
+    pub fn id(&self) -> String {
+        passage_id(&self.report.id, self.ordinal)
+    }
 }
 
 /// The outcome of a search.
@@ -76,7 +194,28 @@ pub struct SearchResults {
     pub reports: usize,
 }
 
-/// A matching passage as loaded from the index, before ranking.
+/// Which hits to return, in ranking order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Page {
+    /// Hits to skip.
+    pub offset: usize,
+    /// Hits to return after them (`None`: all).
+    pub limit: Option<usize>,
+}
+
+impl Page {
+    /// The first `n` hits.
+    pub fn first(n: usize) -> Page {
+        Page { offset: 0, limit: Some(n) }
+    }
+
+    /// Every hit.
+    pub fn all() -> Page {
+        Page { offset: 0, limit: None }
+    }
+}
+
+/// A passage as loaded from the index.
 #[derive(Debug, Clone)]
 pub struct PassageDoc {
     /// Its report.
@@ -89,6 +228,18 @@ pub struct PassageDoc {
     pub ordinal: u64,
     /// Original text.
     pub text: String,
+}
+
+impl PassageDoc {
+    /// The passage's stable id (`REPORT-ORDINAL`).
+    pub fn id(&self) -> String {
+        passage_id(&self.report.id, self.ordinal)
+    }
+
+    /// The section's kinds.
+    pub fn kinds(&self) -> &[SectionKind] {
+        self.report.sections.get(self.section).map(|s| s.kinds.as_slice()).unwrap_or(&[])
+    }
 }
 
 /// Errors while searching.
@@ -110,84 +261,57 @@ impl<'a> Searcher<'a> {
         Searcher { reader }
     }
 
-    /// The scope (report ids, sections) of a set of filters.
-    pub fn scope(&self, filters: &Filters) -> Result<Scope, SearchError> {
-        let reports = if filter::has_report_filters(filters) {
-            Some(
-                self.reader
-                    .reports()?
-                    .values()
-                    .filter(|r| filter::report_matches(filters, r))
-                    .map(|r| r.id.clone())
-                    .collect(),
-            )
-        } else {
-            None
-        };
-        Ok(Scope { reports, sections: filters.section.clone() })
-    }
-
-    /// Ranked search. `limit: None` returns every hit.
+    /// Ranked search: the hits of `page` in ranking order, and the totals
+    /// over every hit.
     pub fn search(
         &self,
         matcher: Option<&Matcher>,
         filters: &Filters,
-        limit: Option<usize>,
+        page: Page,
+    ) -> Result<SearchResults, SearchError> {
+        self.search_with(matcher, filters, page, Ranker::default())
+    }
+
+    /// [`Searcher::search`] with another ranking function.
+    pub fn search_with(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+        page: Page,
+        ranker: Ranker,
     ) -> Result<SearchResults, SearchError> {
         let fields = &self.reader.fields;
         let searcher = &self.reader.searcher;
-        let scope = self.scope(filters)?;
-        let ranking = matcher.map_or(Vec::new(), |m| plan::ranking_words(fields, searcher, m));
-        let query = plan::search_query(fields, matcher, &scope, &ranking);
-        let exact = matcher.is_none_or(Matcher::index_is_exact);
-
-        // Candidates: for exact queries a pool of the best by BM25 (the
-        // totals come from collectors); otherwise every candidate, since
-        // each must be verified to be counted.
-        let (candidates, mut total, mut reports) = if exact {
-            let pool = limit.map(|l| l * 4 + 50);
-            let (count, distinct) =
-                searcher.search(&query, &(Count, DistinctReports { field: "rnum" }))?;
-            let top = searcher.search(
-                &query,
-                &TopDocs::with_limit(pool.unwrap_or(count).max(1)).order_by_score(),
-            )?;
-            (top, count, distinct)
-        } else {
-            let count = searcher.search(&query, &Count)?;
-            let top =
-                searcher.search(&query, &TopDocs::with_limit(count.max(1)).order_by_score())?;
-            (top, 0, 0)
+        let scoring = match matcher {
+            Some(m) => {
+                ranker.scoring(plan::ranking_words(fields, searcher, m), plan::ranking_bigrams(m))
+            }
+            None => Scoring::none(),
         };
-
-        let loaded: Vec<(Score, PassageDoc)> = candidates
+        let query = plan::search_query(fields, matcher, filters, &scoring);
+        let collector = RankCollector {
+            fields,
+            matcher,
+            ranker,
+            keep: page.limit.map(|l| page.offset.saturating_add(l)),
+        };
+        let ranked = searcher.search(&query, &collector)?;
+        let chosen: Vec<Ranked> = ranked
+            .top
+            .into_iter()
+            .skip(page.offset)
+            .take(page.limit.unwrap_or(usize::MAX))
+            .collect();
+        let hits: Vec<Hit> = chosen
             .into_par_iter()
-            .map(|(score, addr)| self.load(addr).map(|d| (score, d)))
-            .collect::<Result<_, _>>()?;
-        let mut hits: Vec<Hit> = loaded
-            .into_par_iter()
-            .filter_map(|(score, doc)| {
-                let normalized = Normalized::new(&doc.text);
-                if let Some(m) = matcher {
-                    if !exact && !m.matches(&normalized.text) {
-                        return None;
-                    }
-                }
-                let mut score = score;
+            .map(|r| -> Result<Hit, SearchError> {
+                let doc = self.load(DocAddress::new(r.segment, r.doc))?;
                 let matches = match matcher {
-                    Some(m) => {
-                        if let Some(gap) = m.min_gap(&normalized.text) {
-                            score += PROXIMITY_WEIGHT * score.max(1.0) / (1.0 + gap as f32 / 10.0);
-                        }
-                        m.highlights(&normalized)
-                    }
+                    Some(m) => m.highlights(&Normalized::new(&doc.text)),
                     None => Vec::new(),
                 };
-                if doc.path.last().is_some_and(|h| h.trim() == doc.text.trim()) {
-                    score *= HEADING_FACTOR;
-                }
-                Some(Hit {
-                    score,
+                Ok(Hit {
+                    score: r.score,
                     report: doc.report,
                     section: doc.section,
                     path: doc.path,
@@ -196,52 +320,97 @@ impl<'a> Searcher<'a> {
                     matches,
                 })
             })
-            .collect();
-        if !exact {
-            total = hits.len();
-            reports = hits.iter().map(|h| h.report.id.as_str()).collect::<HashSet<_>>().len();
-        }
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.report.path.cmp(&b.report.path))
-                .then(a.ordinal.cmp(&b.ordinal))
-        });
-        if let Some(l) = limit {
-            hits.truncate(l);
-        }
-        Ok(SearchResults { hits, total, reports })
+            .collect::<Result<_, _>>()?;
+        Ok(SearchResults { hits, total: ranked.total, reports: ranked.reports.len() })
+    }
+
+    /// The addresses of every passage that passes `filters` and matches
+    /// `matcher` exactly, in index order.
+    pub fn matching(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+    ) -> Result<Vec<DocAddress>, SearchError> {
+        let fields = &self.reader.fields;
+        let query = plan::search_query(fields, matcher, filters, &Scoring::none());
+        Ok(self.reader.searcher.search(&query, &MatchCollector { fields, matcher })?)
     }
 
     /// Every passage matching exactly, unranked, in report-path and
-    /// passage order (for counting and concordances).
+    /// passage order, with its normalized text (for concordances and
+    /// keyness).
     pub fn all_matches(
         &self,
         matcher: Option<&Matcher>,
         filters: &Filters,
     ) -> Result<Vec<(PassageDoc, String)>, SearchError> {
-        let fields = &self.reader.fields;
-        let scope = self.scope(filters)?;
-        let query = plan::search_query(fields, matcher, &scope, &[]);
-        let mut addrs: Vec<DocAddress> =
-            self.reader.searcher.search(&query, &DocSetCollector)?.into_iter().collect();
-        addrs.sort();
+        let addrs = self.matching(matcher, filters)?;
         let mut docs: Vec<(PassageDoc, String)> = addrs
             .into_par_iter()
-            .map(|addr| -> Result<Option<(PassageDoc, String)>, SearchError> {
+            .map(|addr| -> Result<(PassageDoc, String), SearchError> {
                 let doc = self.load(addr)?;
                 let norm = crate::text::normalize(&doc.text);
-                Ok(match matcher {
-                    Some(m) if !m.index_is_exact() && !m.matches(&norm) => None,
-                    _ => Some((doc, norm)),
-                })
+                Ok((doc, norm))
             })
-            .filter_map(|r| r.transpose())
             .collect::<Result<_, _>>()?;
         docs.sort_by(|a, b| {
             a.0.report.path.cmp(&b.0.report.path).then(a.0.ordinal.cmp(&b.0.ordinal))
         });
         Ok(docs)
+    }
+
+    /// Every passage that passes `filters` and matches `matcher`, in
+    /// report-path and passage order, handed to `f` one at a time with its
+    /// mentions (0 without a matcher), for exports of any size: memory
+    /// holds the addresses of the matches (16 bytes each) and one report
+    /// record at a time. Returns the number of passages.
+    pub fn for_each_match(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+        f: &mut dyn FnMut(&PassageDoc, usize) -> std::io::Result<()>,
+    ) -> Result<Result<usize, std::io::Error>, SearchError> {
+        let fields = &self.reader.fields;
+        let query = plan::search_query(fields, matcher, filters, &Scoring::none());
+        let keyed = self.reader.searcher.search(&query, &KeyCollector { fields, matcher })?;
+        // Report number → rank of its path.
+        let mut paths = self.reader.report_paths()?;
+        paths.sort_by(|a, b| a.1.cmp(&b.1));
+        let rank: std::collections::HashMap<u64, u32> =
+            paths.iter().enumerate().map(|(i, (rnum, _))| (*rnum, i as u32)).collect();
+        let mut keyed: Vec<(u32, u32, DocAddress)> = keyed
+            .into_iter()
+            .map(|(rnum, ordinal, addr)| {
+                (rank.get(&rnum).copied().unwrap_or(u32::MAX), ordinal as u32, addr)
+            })
+            .collect();
+        keyed.sort_unstable();
+        drop(rank);
+        let mut current: Option<Arc<ReportRecord>> = None;
+        for (_, _, addr) in &keyed {
+            let doc: TantivyDocument = self.reader.searcher.doc(*addr)?;
+            let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+            let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+            let id = text_of(fields.report);
+            if current.as_ref().is_none_or(|r| r.id != id) {
+                current = Some(Arc::new(self.reader.report_uncached(id)?.ok_or_else(|| {
+                    tantivy::TantivyError::InternalError(format!("passage of unknown report {id}"))
+                })?));
+            }
+            let passage = PassageDoc {
+                report: current.clone().expect("set above"),
+                section: u64_of(fields.sec) as usize,
+                path: serde_json::from_str(text_of(fields.hpath)).unwrap_or_default(),
+                ordinal: u64_of(fields.ordinal),
+                text: text_of(fields.text).to_string(),
+            };
+            let mentions =
+                matcher.map_or(0, |m| m.mentions(&crate::text::normalize(&passage.text)));
+            if let Err(e) = f(&passage, mentions) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(keyed.len()))
     }
 
     /// Every passage of one report, in order (for `show`).
@@ -263,14 +432,14 @@ impl<'a> Searcher<'a> {
                 )),
             ),
         ]);
-        let addrs = self.reader.searcher.search(&query, &DocSetCollector)?;
+        let addrs = self.reader.searcher.search(&query, &tantivy::collector::DocSetCollector)?;
         let mut docs = addrs.into_iter().map(|a| self.load(a)).collect::<Result<Vec<_>, _>>()?;
         docs.sort_by_key(|d| d.ordinal);
         Ok(docs)
     }
 
     /// Loads a passage document.
-    fn load(&self, addr: DocAddress) -> Result<PassageDoc, SearchError> {
+    pub fn load(&self, addr: DocAddress) -> Result<PassageDoc, SearchError> {
         let f = &self.reader.fields;
         let doc: TantivyDocument = self.reader.searcher.doc(addr)?;
         let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
@@ -289,52 +458,316 @@ impl<'a> Searcher<'a> {
     }
 }
 
-/// Counts distinct reports among matching passages, from the `rnum` fast
-/// field (no stored document is read).
-struct DistinctReports {
-    field: &'static str,
+/// A ranked hit before loading: its final score and stable key.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    score: Score,
+    rnum: u64,
+    ordinal: u64,
+    segment: SegmentOrdinal,
+    doc: DocId,
 }
 
-struct DistinctSegment {
-    column: Column<u64>,
-    seen: HashSet<u64>,
+impl Ranked {
+    /// Better first: higher score, then lower report number, then lower
+    /// ordinal (the stable tie-break).
+    fn rank_cmp(&self, other: &Ranked) -> Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.rnum.cmp(&other.rnum))
+            .then(self.ordinal.cmp(&other.ordinal))
+    }
 }
 
-impl Collector for DistinctReports {
-    type Fruit = usize;
-    type Child = DistinctSegment;
+/// Heap entry ordered so that the *worst* kept hit is on top.
+struct Worst(Ranked);
+
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.rank_cmp(&other.0)
+    }
+}
+
+/// The best `keep` hits (all when `None`), in ranking order.
+#[derive(Default)]
+struct Best {
+    keep: Option<usize>,
+    heap: BinaryHeap<Worst>,
+    all: Vec<Ranked>,
+}
+
+impl Best {
+    fn new(keep: Option<usize>) -> Best {
+        Best { keep, ..Best::default() }
+    }
+
+    fn push(&mut self, r: Ranked) {
+        match self.keep {
+            None => self.all.push(r),
+            Some(0) => {}
+            Some(k) => {
+                if self.heap.len() < k {
+                    self.heap.push(Worst(r));
+                } else if self.heap.peek().is_some_and(|w| r.rank_cmp(&w.0) == Ordering::Less) {
+                    self.heap.pop();
+                    self.heap.push(Worst(r));
+                }
+            }
+        }
+    }
+
+    fn into_sorted(self) -> Vec<Ranked> {
+        let mut v = self.all;
+        v.extend(self.heap.into_iter().map(|w| w.0));
+        v.sort_by(Ranked::rank_cmp);
+        v
+    }
+}
+
+/// What [`RankCollector`] returns.
+struct RankedHits {
+    top: Vec<Ranked>,
+    total: usize,
+    reports: HashSet<u64>,
+}
+
+/// Verifies, counts and ranks every candidate.
+struct RankCollector<'a> {
+    fields: &'a Fields,
+    matcher: Option<&'a Matcher>,
+    ranker: Ranker,
+    keep: Option<usize>,
+}
+
+struct RankSegment {
+    segment: SegmentOrdinal,
+    matcher: Option<Matcher>,
+    spans: Option<SegmentSpans>,
+    proximity: bool,
+    ranker: Ranker,
+    rnum: Column<u64>,
+    ordinal: Column<u64>,
+    flags: Column<u64>,
+    chars: Column<u64>,
+    best: Best,
+    total: usize,
+    reports: HashSet<u64>,
+}
+
+impl Collector for RankCollector<'_> {
+    type Fruit = RankedHits;
+    type Child = RankSegment;
 
     fn for_segment(
         &self,
-        _ord: SegmentOrdinal,
+        ord: SegmentOrdinal,
         reader: &SegmentReader,
-    ) -> tantivy::Result<DistinctSegment> {
-        Ok(DistinctSegment { column: reader.fast_fields().u64(self.field)?, seen: HashSet::new() })
+    ) -> tantivy::Result<RankSegment> {
+        let verify = self.matcher.is_some_and(|m| !m.index_is_exact());
+        let proximity = self.ranker.uses_proximity()
+            && self.matcher.is_some_and(|m| m.positive_words().len() >= 2);
+        let spans = match self.matcher {
+            Some(m) if verify || proximity => {
+                Some(SegmentSpans::open(reader, self.fields.bi, m, proximity)?)
+            }
+            _ => None,
+        };
+        let ff = reader.fast_fields();
+        Ok(RankSegment {
+            segment: ord,
+            matcher: self.matcher.cloned(),
+            spans,
+            proximity,
+            ranker: self.ranker,
+            rnum: ff.u64("rnum")?,
+            ordinal: ff.u64("ordinal")?,
+            flags: ff.u64("flags")?,
+            chars: ff.u64("chars")?,
+            best: Best::new(self.keep),
+            total: 0,
+            reports: HashSet::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<RankedHits>) -> tantivy::Result<RankedHits> {
+        let mut best = Best::new(self.keep);
+        let (mut total, mut reports) = (0, HashSet::new());
+        for f in fruits {
+            total += f.total;
+            reports.extend(f.reports);
+            f.top.into_iter().for_each(|r| best.push(r));
+        }
+        Ok(RankedHits { top: best.into_sorted(), total, reports })
+    }
+}
+
+impl SegmentCollector for RankSegment {
+    type Fruit = RankedHits;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let mut gap = None;
+        if let (Some(m), Some(spans)) = (&self.matcher, &mut self.spans) {
+            let src = spans.at(doc);
+            if !m.index_is_exact() && !m.matches_in(src) {
+                return;
+            }
+            if self.proximity {
+                gap = m.min_gap_in(src);
+            }
+        }
+        let heading = self.flags.first(doc).unwrap_or(0) & FLAG_HEADING != 0;
+        let chars = self.chars.first(doc).unwrap_or(0);
+        let score = self.ranker.finish(score, chars, heading, gap);
+        let rnum = self.rnum.first(doc).unwrap_or(0);
+        self.total += 1;
+        self.reports.insert(rnum);
+        self.best.push(Ranked {
+            score,
+            rnum,
+            ordinal: self.ordinal.first(doc).unwrap_or(0),
+            segment: self.segment,
+            doc,
+        });
+    }
+
+    fn harvest(self) -> RankedHits {
+        RankedHits { top: self.best.into_sorted(), total: self.total, reports: self.reports }
+    }
+}
+
+/// The matches with their report number and ordinal (for ordering).
+struct KeyCollector<'a> {
+    fields: &'a Fields,
+    matcher: Option<&'a Matcher>,
+}
+
+struct KeySegment {
+    inner: MatchSegment,
+    rnum: Column<u64>,
+    ordinal: Column<u64>,
+    keyed: Vec<(u64, u64, DocAddress)>,
+}
+
+impl Collector for KeyCollector<'_> {
+    type Fruit = Vec<(u64, u64, DocAddress)>;
+    type Child = KeySegment;
+
+    fn for_segment(
+        &self,
+        ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<KeySegment> {
+        let inner = MatchCollector { fields: self.fields, matcher: self.matcher }
+            .for_segment(ord, reader)?;
+        let ff = reader.fast_fields();
+        Ok(KeySegment {
+            inner,
+            rnum: ff.u64("rnum")?,
+            ordinal: ff.u64("ordinal")?,
+            keyed: Vec::new(),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<HashSet<u64>>) -> tantivy::Result<usize> {
-        let mut all = HashSet::new();
-        for f in fruits {
-            all.extend(f);
-        }
-        Ok(all.len())
+    fn merge_fruits(
+        &self,
+        fruits: Vec<Vec<(u64, u64, DocAddress)>>,
+    ) -> tantivy::Result<Vec<(u64, u64, DocAddress)>> {
+        Ok(fruits.into_iter().flatten().collect())
     }
 }
 
-impl SegmentCollector for DistinctSegment {
-    type Fruit = HashSet<u64>;
+impl SegmentCollector for KeySegment {
+    type Fruit = Vec<(u64, u64, DocAddress)>;
 
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        if let Some(v) = self.column.first(doc) {
-            self.seen.insert(v);
+    fn collect(&mut self, doc: DocId, score: Score) {
+        // The inner collector keeps `doc` if it matches; take it back.
+        self.inner.collect(doc, score);
+        if let Some(addr) = self.inner.docs.pop() {
+            let rnum = self.rnum.first(doc).unwrap_or(0);
+            let ordinal = self.ordinal.first(doc).unwrap_or(0);
+            self.keyed.push((rnum, ordinal, addr));
         }
     }
 
-    fn harvest(self) -> HashSet<u64> {
-        self.seen
+    fn harvest(self) -> Vec<(u64, u64, DocAddress)> {
+        self.keyed
+    }
+}
+
+/// The addresses of the candidates that match exactly.
+struct MatchCollector<'a> {
+    fields: &'a Fields,
+    matcher: Option<&'a Matcher>,
+}
+
+struct MatchSegment {
+    segment: SegmentOrdinal,
+    check: Option<(Matcher, SegmentSpans)>,
+    docs: Vec<DocAddress>,
+}
+
+impl Collector for MatchCollector<'_> {
+    type Fruit = Vec<DocAddress>;
+    type Child = MatchSegment;
+
+    fn for_segment(
+        &self,
+        ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<MatchSegment> {
+        let check = match self.matcher {
+            Some(m) if !m.index_is_exact() => {
+                Some((m.clone(), SegmentSpans::open(reader, self.fields.bi, m, false)?))
+            }
+            _ => None,
+        };
+        Ok(MatchSegment { segment: ord, check, docs: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<DocAddress>>) -> tantivy::Result<Vec<DocAddress>> {
+        let mut all: Vec<DocAddress> = fruits.into_iter().flatten().collect();
+        all.sort();
+        Ok(all)
+    }
+}
+
+impl SegmentCollector for MatchSegment {
+    type Fruit = Vec<DocAddress>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some((m, spans)) = &mut self.check {
+            if !m.matches_in(spans.at(doc)) {
+                return;
+            }
+        }
+        self.docs.push(DocAddress::new(self.segment, doc));
+    }
+
+    fn harvest(self) -> Vec<DocAddress> {
+        self.docs
     }
 }

@@ -59,6 +59,16 @@ struct LineData {
     r#match: String,
     right: String,
     passage: u64,
+    passage_id: String,
+    start: usize,
+    end: usize,
+    partner: Option<Span>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Span {
     start: usize,
     end: usize,
 }
@@ -424,4 +434,49 @@ fn errors_and_no_matches() {
     assert_eq!(on_bundled(&["trend", "这个词语不会出现在任何报告里"]).0, 1);
     assert_eq!(on_bundled(&["kwic", "这个词语不会出现在任何报告里"]).0, 1);
     assert_eq!(on_bundled(&["count", "这个词语不会出现在任何报告里", "--by", "year,level"]).0, 1);
+}
+
+#[test]
+fn export_rows_are_the_counted_passages() {
+    for args in
+        [&["法律顾问"][..], &["依法行政", "--level", "national"], &["法律顾问 NEAR/20 全覆盖"]]
+    {
+        let (_, total) = count_groups(args);
+        // JSON Lines: flat objects, one per matching passage.
+        let mut argv = vec!["export"];
+        argv.extend(args);
+        let out = ok(&argv);
+        let rows: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(rows.len(), total.passages_matching, "{args:?}");
+        let mentions: u64 = rows.iter().map(|r| r["mentions"].as_u64().unwrap()).sum();
+        assert_eq!(mentions as usize, total.mentions, "{args:?}");
+        for r in &rows {
+            let id = r["id"].as_str().unwrap();
+            assert_eq!(id, format!("{}-{}", r["report"].as_str().unwrap(), r["ordinal"]));
+        }
+        // Report path order, then passage order.
+        let keys: Vec<(String, u64)> = rows
+            .iter()
+            .map(|r| (r["path"].as_str().unwrap().to_string(), r["ordinal"].as_u64().unwrap()))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        // CSV: the same rows.
+        argv.extend(["--format", "csv"]);
+        let csv_out = ok(&argv);
+        let mut rd = csv::Reader::from_reader(csv_out.as_bytes());
+        let ids: Vec<String> = rd.records().map(|r| r.unwrap()[0].to_string()).collect();
+        let json_ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, json_ids);
+    }
+    // Without a query: every passage of the filtered reports, no mentions.
+    let out = ok(&["export", "--county", "海拉尔", "--year", "2019"]);
+    let rows: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(rows.len() > 20);
+    assert!(rows.iter().all(|r| r.get("mentions").is_none() && r["year"] == 2019));
+    let report = rows[0]["report"].as_str().unwrap();
+    let shown = ok(&["show", report, "--json"]);
+    let passages = json_lines(&shown).iter().filter(|(t, _)| t == "passage").count();
+    assert_eq!(rows.iter().filter(|r| r["report"] == report).count(), passages);
 }

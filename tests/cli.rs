@@ -48,6 +48,7 @@ struct SectionData {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct PassageData {
+    id: String,
     ordinal: u64,
     text: String,
 }
@@ -288,5 +289,56 @@ fn damaged_index_is_a_clear_error() {
     assert_eq!(env.run(&["index"]).0, 2);
     let (code, _, err) = env.run(&["index", "--full"]);
     assert_eq!(code, 0, "{err}");
+    assert_eq!(env.run(&["search", "枫桥经验"]).0, 0);
+}
+
+#[test]
+fn ranking_does_not_depend_on_limit_and_offset_pages() {
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut argv = vec!["search", "--json"];
+        argv.extend(args);
+        let (code, out, err) = on_bundled(&argv);
+        assert!(code == 0 || code == 1, "{err}");
+        json_lines(&out)
+            .into_iter()
+            .filter(|(t, _)| t == "hit")
+            .map(|(_, d)| {
+                let hit: HitData = serde_json::from_value(d).unwrap();
+                // The stable passage id is the report id and the ordinal.
+                assert_eq!(hit.passage.id, format!("{}-{}", hit.report.id, hit.passage.ordinal));
+                hit.passage.id
+            })
+            .collect()
+    };
+    for q in ["枫桥经验", "法律顾问 OR 全覆盖", "镇", "依法行政 NEAR/20 法治政府", "依法 year:2019"]
+    {
+        let all = ids(&[q, "--all"]);
+        assert!(all.len() >= 3, "{q}: {}", all.len());
+        let distinct: std::collections::HashSet<_> = all.iter().collect();
+        assert_eq!(distinct.len(), all.len(), "{q}: passage ids are unique");
+        for n in [1, 3, 10] {
+            let top = ids(&[q, "--limit", &n.to_string()]);
+            assert_eq!(top[..], all[..n.min(all.len())], "{q} --limit {n}");
+        }
+        let page = ids(&[q, "--offset", "2", "--limit", "3"]);
+        assert_eq!(page[..], all[2.min(all.len())..5.min(all.len())], "{q} page 2");
+    }
+}
+
+#[test]
+fn an_index_of_an_older_format_asks_for_a_full_rebuild() {
+    let env = Env::new();
+    env.write("a.txt", "关于2023年法治政府建设情况的报告\n\n坚持和发展新时代枫桥经验。\n");
+    assert_eq!(env.run(&["index"]).0, 0);
+    // What an index of format 3 says in its commit payload.
+    let meta = env.index().join("meta.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    assert!(text.contains("\\\"format\\\":4"), "{text}");
+    std::fs::write(&meta, text.replace("\\\"format\\\":4", "\\\"format\\\":3")).unwrap();
+    let (code, _, err) = env.run(&["search", "枫桥经验"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("older baogao") && err.contains("format 3"), "{err}");
+    assert!(err.contains("baogao index --full"), "{err}");
+    assert_eq!(env.run(&["index", "--full"]).0, 0);
     assert_eq!(env.run(&["search", "枫桥经验"]).0, 0);
 }

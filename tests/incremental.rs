@@ -277,3 +277,70 @@ fn many_small_batches_do_not_pile_up_segments() {
     assert!(most <= 9, "{most} segments after 21 small batches");
     assert_eq!(counts(&reindex_equals_clean(&env))[3], 21);
 }
+
+#[test]
+fn status_lists_what_index_would_do_and_the_cheap_check_sees_folders() {
+    let env = Env::new();
+    env.write("a.txt", "第一份报告，枫桥经验。\n");
+    env.write("b/b.txt", "第二份报告，法律顾问。\n");
+    env.write("b/c.txt", "第三份报告，法律顾问。\n");
+    assert_eq!(env.run(&["index"]).0, 0);
+    let (code, out, _) = env.run(&["status", "--json"]);
+    assert_eq!(code, 0);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1, "{out}");
+    assert_eq!(lines[0].1["unchanged"], 3);
+
+    // Rewritten in place, same size: the folder's time does not change,
+    // so the per-command check stays silent; status hashes and sees it.
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(env.corpus().join("a.txt"), "第一份报告，枫桥经历。\n").unwrap();
+    let (_, _, err) = env.run(&["search", "报告"]);
+    assert!(!err.contains("changed since"), "{err}");
+    // Touched only: not a change.
+    let bytes = std::fs::read(env.corpus().join("b/b.txt")).unwrap();
+    std::fs::write(env.corpus().join("b/b.txt"), bytes).unwrap();
+    // Added and removed in a subfolder: the folder's time changes.
+    env.write("b/d.txt", "第四份报告。\n");
+    std::fs::remove_file(env.corpus().join("b/c.txt")).unwrap();
+    let (_, _, err) = env.run(&["search", "报告"]);
+    assert!(err.contains("changed since") && err.contains("1 folder: b"), "{err}");
+
+    let (_, out, _) = env.run(&["status", "--json"]);
+    let changes: Vec<(String, String)> = json_lines(&out)
+        .into_iter()
+        .filter(|(t, _)| t == "file")
+        .map(|(_, d)| (d["change"].as_str().unwrap().into(), d["path"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("added".to_string(), "b/d.txt".to_string()),
+            ("updated".into(), "a.txt".into()),
+            ("removed".into(), "b/c.txt".into())
+        ]
+    );
+    let (_, human, _) = env.run(&["status"]);
+    assert!(human.contains("1 added, 1 updated, 1 removed, 1 unchanged"), "{human}");
+
+    // What index then does is what status said.
+    let (_, out, _) = env.run(&["index", "--json"]);
+    let summary = json_lines(&out).last().unwrap().1.clone();
+    assert_eq!(
+        (&summary["added"], &summary["updated"], &summary["removed"]),
+        (&1.into(), &1.into(), &1.into())
+    );
+    let (_, human, _) = env.run(&["status"]);
+    assert!(human.contains("up to date"), "{human}");
+    let (_, _, err) = env.run(&["search", "报告"]);
+    assert!(!err.contains("changed since"), "{err}");
+
+    // A file that is not a report still changes its folder's time: the
+    // next index records the folders again, and the warning goes away.
+    env.write("notes.md", "not a report");
+    let (_, _, err) = env.run(&["search", "报告"]);
+    assert!(err.contains("changed since"), "{err}");
+    assert_eq!(env.run(&["index"]).0, 0);
+    let (_, _, err) = env.run(&["search", "报告"]);
+    assert!(!err.contains("changed since"), "{err}");
+}

@@ -24,12 +24,19 @@
 //! trend cell is by construction the same number as the `count` group.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::corpus::{Level, SectionKind};
-use crate::index::{IndexReader, ReportRecord};
-use crate::query::{filter, Filters, Matcher};
-use crate::search::{PassageDoc, SearchError, Searcher};
+use crate::index::postings::SegmentSpans;
+use crate::index::schema::{level_of_code, place_field_name, Fields};
+use crate::index::IndexReader;
+use crate::query::plan::{self, DocKind};
+use crate::query::{Filters, Matcher};
+use crate::search::SearchError;
 
 /// What to group by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,20 +118,26 @@ impl GroupBy {
     pub const NAMES: &'static str =
         "year, decade, township, county, city, province, level, section, report";
 
-    /// Orders two keys of this grouping: years numerically, reports by
-    /// path, sections and levels in their canonical order, other keys by
-    /// name; [`UNKNOWN`] last.
-    pub fn compare(self, a: &str, b: &str, reader: &IndexReader) -> Ordering {
+    /// The place level of a place key.
+    pub fn level(self) -> Option<Level> {
+        Some(match self {
+            GroupBy::Province => Level::Province,
+            GroupBy::City => Level::City,
+            GroupBy::County => Level::County,
+            GroupBy::Township => Level::Township,
+            _ => return None,
+        })
+    }
+
+    /// Orders two keys of this grouping: years numerically, sections and
+    /// levels in their canonical order, other keys (report paths, place
+    /// chains) by name; [`UNKNOWN`] last.
+    pub fn compare(self, a: &str, b: &str) -> Ordering {
         let unknown = (a == UNKNOWN).cmp(&(b == UNKNOWN));
         unknown.then_with(|| match self {
             GroupBy::Year | GroupBy::Decade => {
                 let n = |k: &str| k.trim_end_matches('s').parse::<i64>().unwrap_or(0);
                 n(a).cmp(&n(b))
-            }
-            GroupBy::Report => {
-                let path =
-                    |k: &str| reader.reports().ok().and_then(|m| m.get(k)).map(|r| r.path.clone());
-                path(a).cmp(&path(b))
             }
             GroupBy::Section => {
                 let pos = |k: &str| SectionKind::ALL.iter().position(|s| s.as_str() == k);
@@ -211,106 +224,6 @@ impl Pivot {
     }
 }
 
-/// The keys of a report for one grouping key (several for `section`),
-/// each with the normalized characters it contributes.
-fn keys(r: &ReportRecord, by: GroupBy, sections: &[SectionKind]) -> Vec<(String, u64)> {
-    let one =
-        |v: Option<String>| vec![(v.unwrap_or_else(|| UNKNOWN.to_string()), r.chars_in(sections))];
-    match by {
-        GroupBy::Year => one(r.meta.year.map(|y| y.to_string())),
-        GroupBy::Decade => one(r.meta.year.map(|y| format!("{}s", y.div_euclid(10) * 10))),
-        GroupBy::Township => one(r.meta.township.clone()),
-        GroupBy::County => one(r.meta.county.clone()),
-        GroupBy::City => one(r.meta.city.clone()),
-        GroupBy::Province => one(r.meta.province.clone()),
-        GroupBy::Level => one(r.meta.level.map(|l| l.as_str().to_string())),
-        GroupBy::Report => vec![(r.id.clone(), r.chars_in(sections))],
-        GroupBy::Section => {
-            let mut per_kind: BTreeMap<SectionKind, u64> = BTreeMap::new();
-            for (s, &c) in r.sections.iter().zip(&r.section_chars) {
-                if !sections.is_empty() && !s.kinds.iter().any(|k| sections.contains(k)) {
-                    continue;
-                }
-                for k in &s.kinds {
-                    *per_kind.entry(*k).or_default() += c;
-                }
-            }
-            per_kind.into_iter().map(|(k, c)| (k.as_str().to_string(), c)).collect()
-        }
-    }
-}
-
-/// The key combinations of a report for a grouping of one or more keys,
-/// with the characters of each. Every key but `section` gives the report
-/// one value with all its (in-scope) text; `section` splits the text by
-/// kind. The text of a combination is therefore the smaller of the two
-/// sizes: a kind's share is never more than the report's in-scope text.
-fn report_keys(
-    r: &ReportRecord,
-    by: &[GroupBy],
-    sections: &[SectionKind],
-) -> Vec<(Vec<String>, u64)> {
-    let mut out: Vec<(Vec<String>, u64)> = vec![(Vec::new(), u64::MAX)];
-    for &b in by {
-        let ks = keys(r, b, sections);
-        out = out
-            .iter()
-            .flat_map(|(prefix, c)| {
-                ks.iter().map(move |(k, c2)| {
-                    let mut p = prefix.clone();
-                    p.push(k.clone());
-                    (p, (*c).min(*c2))
-                })
-            })
-            .collect();
-    }
-    out
-}
-
-/// The key combinations a matching passage counts in: its report's keys,
-/// except that `section` is the passage's own section kinds.
-fn passage_keys(doc: &PassageDoc, by: &[GroupBy]) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = vec![Vec::new()];
-    for &b in by {
-        let ks: Vec<String> = match b {
-            GroupBy::Section => doc
-                .report
-                .sections
-                .get(doc.section)
-                .map(|s| s.kinds.iter().map(|k| k.as_str().to_string()).collect())
-                .unwrap_or_default(),
-            _ => keys(&doc.report, b, &[]).into_iter().map(|(k, _)| k).collect(),
-        };
-        out = out
-            .iter()
-            .flat_map(|prefix| {
-                ks.iter().map(move |k| {
-                    let mut p = prefix.clone();
-                    p.push(k.clone());
-                    p
-                })
-            })
-            .collect();
-    }
-    out
-}
-
-impl ReportRecord {
-    /// Normalized characters in the sections of the given kinds (all when
-    /// empty).
-    pub fn chars_in(&self, kinds: &[SectionKind]) -> u64 {
-        if kinds.is_empty() {
-            return self.chars;
-        }
-        self.sections
-            .iter()
-            .zip(&self.section_chars)
-            .filter(|(s, _)| s.kinds.iter().any(|k| kinds.contains(k)))
-            .map(|(_, c)| c)
-            .sum()
-    }
-}
-
 /// Counts `matcher` over the reports that pass `filters`, grouped by one
 /// key.
 pub fn count(
@@ -340,81 +253,401 @@ pub fn pivot(
     Ok(Pivot { rows, cols, cells, row_totals, col_totals, summary })
 }
 
-/// The groups of one grouping while counting.
-#[derive(Default)]
-struct Tally {
-    groups: HashMap<Vec<String>, Group>,
-    matched: HashMap<Vec<String>, HashSet<String>>,
+/// Raw value of an unknown key in a segment.
+const NONE: u64 = u64::MAX;
+
+/// Reads one grouping key's raw values from a segment's fast fields.
+enum KeyColumn {
+    /// Year (or decade).
+    Year(Option<Column<i64>>),
+    /// Level code.
+    Level(Option<Column<u64>>),
+    /// A dictionary-encoded string: place chain or report id.
+    Str(Option<StrColumn>),
+    /// Section kind bits (one key per kind).
+    Kinds(Option<Column<u64>>),
 }
 
-impl Tally {
-    fn group(&mut self, key: &[String]) -> &mut Group {
-        self.groups.entry(key.to_vec()).or_insert_with(|| Group {
-            key: key[0].clone(),
-            key2: key.get(1).cloned(),
-            ..Group::default()
+impl KeyColumn {
+    fn open(reader: &SegmentReader, by: GroupBy) -> tantivy::Result<KeyColumn> {
+        let ff = reader.fast_fields();
+        Ok(match by {
+            GroupBy::Year | GroupBy::Decade => KeyColumn::Year(ff.column_opt("year")?),
+            GroupBy::Level => KeyColumn::Level(ff.column_opt("level")?),
+            GroupBy::Section => KeyColumn::Kinds(ff.column_opt("kinds")?),
+            GroupBy::Report => KeyColumn::Str(ff.str("report")?),
+            GroupBy::Township | GroupBy::County | GroupBy::City | GroupBy::Province => {
+                let level = by.level().expect("a place key");
+                KeyColumn::Str(ff.str(place_field_name(level).expect("a place field"))?)
+            }
         })
+    }
+
+    /// The raw values of `doc` (one, or one per section kind).
+    fn values(&self, doc: DocId, out: &mut Vec<u64>) {
+        out.clear();
+        match self {
+            KeyColumn::Year(c) => {
+                out.push(c.as_ref().and_then(|c| c.first(doc)).map_or(NONE, |y| y as u64))
+            }
+            KeyColumn::Level(c) => out.push(c.as_ref().and_then(|c| c.first(doc)).unwrap_or(NONE)),
+            KeyColumn::Str(c) => {
+                out.push(c.as_ref().and_then(|c| c.ords().first(doc)).unwrap_or(NONE))
+            }
+            KeyColumn::Kinds(c) => {
+                let bits = c.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+                out.extend((0..SectionKind::ALL.len() as u64).filter(|i| bits & (1 << i) != 0));
+            }
+        }
+    }
+
+    /// The key of a raw value.
+    fn name(&self, by: GroupBy, raw: u64) -> String {
+        if raw == NONE {
+            return UNKNOWN.to_string();
+        }
+        match self {
+            KeyColumn::Year(_) => {
+                let y = raw as i64;
+                if by == GroupBy::Decade {
+                    format!("{}s", y.div_euclid(10) * 10)
+                } else {
+                    y.to_string()
+                }
+            }
+            KeyColumn::Level(_) => {
+                level_of_code(raw).map_or(UNKNOWN.to_string(), |l| l.as_str().to_string())
+            }
+            KeyColumn::Str(c) => {
+                let mut s = String::new();
+                match c {
+                    Some(c) if c.ord_to_str(raw, &mut s).unwrap_or(false) => s,
+                    _ => UNKNOWN.to_string(),
+                }
+            }
+            KeyColumn::Kinds(_) => SectionKind::ALL
+                .get(raw as usize)
+                .map_or(UNKNOWN.to_string(), |k| k.as_str().to_string()),
+        }
     }
 }
 
-/// Counts for several groupings in one pass over the matches (loading the
-/// matching passages is the expensive part). Returns one sorted table per
-/// grouping, and the summary.
+/// What one group accumulates.
+#[derive(Default)]
+struct Acc {
+    passages: usize,
+    mentions: usize,
+    chars: u64,
+    /// Report numbers seen.
+    reports: HashSet<u64>,
+}
+
+/// Per grouping: raw key combination → accumulator.
+type RawGroups = HashMap<Vec<u64>, Acc>;
+
+/// Collects, for each grouping, per key combination: passages, mentions
+/// (with a matcher) or characters (without), and the reports seen.
+struct TallyCollector<'a> {
+    fields: &'a Fields,
+    matcher: Option<&'a Matcher>,
+    groupings: &'a [&'a [GroupBy]],
+}
+
+struct TallySegment {
+    check: Option<(Matcher, SegmentSpans)>,
+    columns: Vec<Vec<(GroupBy, KeyColumn)>>,
+    rnum: Column<u64>,
+    chars: Column<u64>,
+    groups: Vec<RawGroups>,
+    total: Acc,
+    buf: Vec<Vec<u64>>,
+}
+
+/// One segment's groups with their keys named.
+struct TallyFruit {
+    groups: Vec<HashMap<Vec<String>, Acc>>,
+    total: Acc,
+}
+
+impl Collector for TallyCollector<'_> {
+    type Fruit = TallyFruit;
+    type Child = TallySegment;
+
+    fn for_segment(
+        &self,
+        _ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<TallySegment> {
+        let check = match self.matcher {
+            Some(m) => Some((m.clone(), SegmentSpans::open(reader, self.fields.bi, m, false)?)),
+            None => None,
+        };
+        let columns = self
+            .groupings
+            .iter()
+            .map(|by| by.iter().map(|&b| Ok((b, KeyColumn::open(reader, b)?))).collect())
+            .collect::<tantivy::Result<_>>()?;
+        let ff = reader.fast_fields();
+        Ok(TallySegment {
+            check,
+            columns,
+            rnum: ff.u64("rnum")?,
+            chars: ff.u64("chars")?,
+            groups: self.groupings.iter().map(|_| RawGroups::new()).collect(),
+            total: Acc::default(),
+            buf: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<TallyFruit>) -> tantivy::Result<TallyFruit> {
+        let mut out = TallyFruit {
+            groups: self.groupings.iter().map(|_| HashMap::new()).collect(),
+            total: Acc::default(),
+        };
+        for f in fruits {
+            for (into, from) in out.groups.iter_mut().zip(f.groups) {
+                for (k, a) in from {
+                    into.entry(k).or_default().add(a);
+                }
+            }
+            out.total.add(f.total);
+        }
+        Ok(out)
+    }
+}
+
+impl Acc {
+    fn add(&mut self, other: Acc) {
+        self.passages += other.passages;
+        self.mentions += other.mentions;
+        self.chars += other.chars;
+        self.reports.extend(other.reports);
+    }
+
+    fn record(&mut self, rnum: u64, mentions: usize, chars: u64) {
+        self.passages += 1;
+        self.mentions += mentions;
+        self.chars += chars;
+        self.reports.insert(rnum);
+    }
+}
+
+impl SegmentCollector for TallySegment {
+    type Fruit = TallyFruit;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        let mentions = match &mut self.check {
+            Some((m, spans)) => {
+                let src = spans.at(doc);
+                if !m.index_is_exact() && !m.matches_in(src) {
+                    return;
+                }
+                m.mentions_in(src)
+            }
+            None => 0,
+        };
+        let rnum = self.rnum.first(doc).unwrap_or(0);
+        let chars = self.chars.first(doc).unwrap_or(0);
+        self.total.record(rnum, mentions, chars);
+        for (cols, groups) in self.columns.iter().zip(&mut self.groups) {
+            // The key combinations of this document: the product of the
+            // values of each key (several only for section kinds).
+            self.buf.resize_with(cols.len(), Vec::new);
+            for ((_, col), vals) in cols.iter().zip(&mut self.buf) {
+                col.values(doc, vals);
+            }
+            let mut combo = vec![0u64; cols.len()];
+            for_each_combination(&self.buf[..cols.len()], 0, &mut combo, &mut |k| {
+                groups.entry(k.to_vec()).or_default().record(rnum, mentions, chars);
+            });
+        }
+    }
+
+    fn harvest(self) -> TallyFruit {
+        let groups = self
+            .groups
+            .into_iter()
+            .zip(&self.columns)
+            .map(|(raw, cols)| {
+                raw.into_iter()
+                    .map(|(k, a)| {
+                        let key = k
+                            .iter()
+                            .zip(cols)
+                            .map(|(&v, (by, col))| col.name(*by, v))
+                            .collect::<Vec<String>>();
+                        (key, a)
+                    })
+                    .collect()
+            })
+            .collect();
+        TallyFruit { groups, total: self.total }
+    }
+}
+
+/// Calls `f` with every combination of one value per key.
+fn for_each_combination(
+    values: &[Vec<u64>],
+    depth: usize,
+    combo: &mut Vec<u64>,
+    f: &mut dyn FnMut(&[u64]),
+) {
+    if depth == values.len() {
+        f(combo);
+        return;
+    }
+    for &v in &values[depth] {
+        combo[depth] = v;
+        for_each_combination(values, depth + 1, combo, f);
+    }
+}
+
+/// Report id → path of the reports passing `filters` (for `--by report`:
+/// every report is a group, and groups are ordered by path).
+fn report_paths(
+    reader: &IndexReader,
+    filters: &Filters,
+) -> Result<HashMap<String, String>, SearchError> {
+    struct Paths;
+    struct PathsSegment {
+        ids: Option<StrColumn>,
+        paths: Option<StrColumn>,
+        out: Vec<(u64, u64)>,
+    }
+    struct PathsFruit(HashMap<String, String>);
+    impl Collector for Paths {
+        type Fruit = PathsFruit;
+        type Child = PathsSegment;
+        fn for_segment(
+            &self,
+            _: SegmentOrdinal,
+            r: &SegmentReader,
+        ) -> tantivy::Result<PathsSegment> {
+            let ff = r.fast_fields();
+            Ok(PathsSegment { ids: ff.str("report")?, paths: ff.str("path")?, out: Vec::new() })
+        }
+        fn requires_scoring(&self) -> bool {
+            false
+        }
+        fn merge_fruits(&self, fruits: Vec<PathsFruit>) -> tantivy::Result<PathsFruit> {
+            Ok(PathsFruit(fruits.into_iter().flat_map(|f| f.0).collect()))
+        }
+    }
+    impl SegmentCollector for PathsSegment {
+        type Fruit = PathsFruit;
+        fn collect(&mut self, doc: DocId, _: Score) {
+            let id = self.ids.as_ref().and_then(|c| c.ords().first(doc));
+            let path = self.paths.as_ref().and_then(|c| c.ords().first(doc));
+            if let (Some(i), Some(p)) = (id, path) {
+                self.out.push((i, p));
+            }
+        }
+        fn harvest(self) -> PathsFruit {
+            let (Some(ids), Some(paths)) = (&self.ids, &self.paths) else {
+                return PathsFruit(HashMap::new());
+            };
+            let mut map = HashMap::new();
+            for (i, p) in self.out {
+                let (mut a, mut b) = (String::new(), String::new());
+                if ids.ord_to_str(i, &mut a).unwrap_or(false)
+                    && paths.ord_to_str(p, &mut b).unwrap_or(false)
+                {
+                    map.insert(a, b);
+                }
+            }
+            PathsFruit(map)
+        }
+    }
+    let query = plan::filter_query(&reader.fields, filters, DocKind::Report);
+    Ok(reader.searcher.search(&query, &Paths)?.0)
+}
+
+/// Counts for several groupings in one pass over the matches. Returns one
+/// sorted table per grouping, and the summary.
+///
+/// Two passes over the index, both on fast fields only: the matching
+/// passages (verified and counted from the `bi` positions), and the
+/// group sizes — the report documents that pass the filters (reports and
+/// characters per group), or, when section kinds are involved (a
+/// `section` filter or key), the passages in scope, since a report's text
+/// splits by section only there.
 fn tally(
     reader: &IndexReader,
     matcher: &Matcher,
     filters: &Filters,
     groupings: &[&[GroupBy]],
 ) -> Result<(Vec<Vec<Group>>, Group), SearchError> {
-    let mut tallies: Vec<Tally> = groupings.iter().map(|_| Tally::default()).collect();
-    let mut summary = Group { key: "all".into(), ..Group::default() };
-    for r in reader.reports()?.values().filter(|r| filter::report_matches(filters, r)) {
-        summary.reports += 1;
-        summary.chars += r.chars_in(&filters.section);
-        for (by, t) in groupings.iter().zip(&mut tallies) {
-            for (key, chars) in report_keys(r, by, &filters.section) {
-                let g = t.group(&key);
-                g.reports += 1;
-                g.chars += chars;
-                if by.contains(&GroupBy::Report) {
-                    g.path = Some(r.path.clone());
-                }
-            }
-        }
-    }
+    let fields = &reader.fields;
+    let searcher = &reader.searcher;
+    let matched = searcher.search(
+        &plan::search_query(fields, Some(matcher), filters, &plan::Scoring::none()),
+        &TallyCollector { fields, matcher: Some(matcher), groupings },
+    )?;
+    let by_passages =
+        !filters.section.is_empty() || groupings.iter().any(|by| by.contains(&GroupBy::Section));
+    let kind = if by_passages { DocKind::Passage } else { DocKind::Report };
+    let sizes = searcher.search(
+        &plan::filter_query(fields, filters, kind),
+        &TallyCollector { fields, matcher: None, groupings },
+    )?;
+    let paths = if groupings.iter().any(|by| by.contains(&GroupBy::Report)) {
+        report_paths(reader, filters)?
+    } else {
+        HashMap::new()
+    };
 
-    let matches = Searcher::new(reader).all_matches(Some(matcher), filters)?;
-    let mut all_matched: HashSet<&str> = HashSet::new();
-    for (doc, norm) in &matches {
-        let mentions = matcher.mentions(norm);
-        summary.passages_matching += 1;
-        summary.mentions += mentions;
-        all_matched.insert(doc.report.id.as_str());
-        for (by, t) in groupings.iter().zip(&mut tallies) {
-            for key in passage_keys(doc, by) {
-                let g = t.group(&key);
-                g.passages_matching += 1;
-                g.mentions += mentions;
-                t.matched.entry(key).or_default().insert(doc.report.id.clone());
-            }
-        }
-    }
-    summary.reports_matching = all_matched.len();
-
+    let group_of = |key: &[String], size: Option<&Acc>, hit: Option<&Acc>| Group {
+        key: key[0].clone(),
+        key2: key.get(1).cloned(),
+        path: key
+            .iter()
+            .zip(groupings.iter().flat_map(|by| by.iter()))
+            .find(|(_, b)| **b == GroupBy::Report)
+            .and_then(|(k, _)| paths.get(k).cloned()),
+        reports: size.map_or(0, |s| s.reports.len()),
+        reports_matching: hit.map_or(0, |h| h.reports.len()),
+        passages_matching: hit.map_or(0, |h| h.passages),
+        mentions: hit.map_or(0, |h| h.mentions),
+        chars: size.map_or(0, |s| s.chars),
+    };
+    let summary = Group {
+        key: "all".into(),
+        reports: sizes.total.reports.len(),
+        reports_matching: matched.total.reports.len(),
+        passages_matching: matched.total.passages,
+        mentions: matched.total.mentions,
+        chars: sizes.total.chars,
+        ..Group::default()
+    };
     let tables = groupings
         .iter()
-        .zip(tallies)
-        .map(|(by, mut t)| {
-            for (key, set) in t.matched {
-                if let Some(g) = t.groups.get_mut(&key) {
-                    g.reports_matching = set.len();
+        .zip(sizes.groups.iter().zip(&matched.groups))
+        .map(|(by, (size, hit))| {
+            let keys: HashSet<&Vec<String>> = size.keys().chain(hit.keys()).collect();
+            let mut groups: Vec<Group> =
+                keys.into_iter().map(|k| group_of(k, size.get(k), hit.get(k))).collect();
+            // For `--by report`, the path is the key's order.
+            let order_key = |g: &Group, k: &str| -> String {
+                if by[0] == GroupBy::Report && g.key == k {
+                    paths.get(k).cloned().unwrap_or_default()
+                } else {
+                    k.to_string()
                 }
-            }
-            let mut groups: Vec<Group> = t.groups.into_values().collect();
+            };
             groups.sort_by(|a, b| {
-                by[0].compare(&a.key, &b.key, reader).then_with(|| {
+                by[0].compare(&order_key(a, &a.key), &order_key(b, &b.key)).then_with(|| {
                     match (&a.key2, &b.key2, by.get(1)) {
-                        (Some(x), Some(y), Some(k)) => k.compare(x, y, reader),
+                        (Some(x), Some(y), Some(k)) => {
+                            let px =
+                                if *k == GroupBy::Report { paths.get(x).unwrap_or(x) } else { x };
+                            let py =
+                                if *k == GroupBy::Report { paths.get(y).unwrap_or(y) } else { y };
+                            k.compare(px, py)
+                        }
                         _ => Ordering::Equal,
                     }
                 })

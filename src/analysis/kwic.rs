@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::index::{IndexReader, ReportRecord};
 use crate::query::{Filters, Matcher};
 use crate::search::{SearchError, Searcher};
-use crate::text::normalize::{self, CharIndex, Normalized};
+use crate::text::Normalized;
 
 /// One concordance line.
 #[derive(Debug, Clone)]
@@ -38,6 +38,9 @@ pub struct KwicLine {
     pub start: usize,
     /// End (exclusive) of the match, in characters.
     pub end: usize,
+    /// For a `NEAR` co-occurrence, the other word's span in the passage's
+    /// original text (characters).
+    pub partner: Option<std::ops::Range<usize>>,
 }
 
 /// How to order the lines.
@@ -71,31 +74,32 @@ pub struct Mention {
     pub start: usize,
     /// End (exclusive), in characters of the original text.
     pub end: usize,
+    /// For a `NEAR` co-occurrence, the other word's span (characters of
+    /// the original text).
+    pub partner: Option<std::ops::Range<usize>>,
 }
 
-/// The mentions of `matcher`'s positive words in one passage's original
-/// `text`, in order of position, each with up to `width` characters of
-/// context on each side. Their number is `matcher.mentions` of the
-/// normalized text.
+/// The mentions of `matcher` in one passage's original `text`
+/// ([`Matcher::mention_spans`]: each counted word occurrence, or each
+/// `NEAR` co-occurrence), in order of position, each with up to `width`
+/// characters of context on each side. Their number is
+/// `matcher.mentions` of the normalized text.
 pub fn mentions_in(text: &str, matcher: &Matcher, width: usize) -> Vec<Mention> {
     let normalized = Normalized::new(text);
-    let ci = CharIndex::new(&normalized.text);
-    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
-    for w in matcher.positive_words() {
-        for r in normalize::find_all(&normalized.text, w) {
-            spans.push(normalized.to_original(ci.char_of(r.start)..ci.char_of(r.end)));
-        }
-    }
-    spans.sort_by_key(|r| (r.start, r.end));
     let chars: Vec<char> = text.chars().collect();
-    spans
+    matcher
+        .mention_spans(&normalized.text)
         .into_iter()
-        .map(|r| Mention {
-            left: flat(&chars[r.start.saturating_sub(width)..r.start]),
-            matched: flat(&chars[r.clone()]),
-            right: flat(&chars[r.end..r.end.saturating_add(width).min(chars.len())]),
-            start: r.start,
-            end: r.end,
+        .map(|m| {
+            let r = normalized.to_original(m.span);
+            Mention {
+                left: flat(&chars[r.start.saturating_sub(width)..r.start]),
+                matched: flat(&chars[r.clone()]),
+                right: flat(&chars[r.end..r.end.saturating_add(width).min(chars.len())]),
+                start: r.start,
+                end: r.end,
+                partner: m.partner.map(|p| normalized.to_original(p)),
+            }
         })
         .collect()
 }
@@ -125,6 +129,7 @@ pub fn kwic(
                 right: m.right,
                 start: m.start,
                 end: m.end,
+                partner: m.partner,
             });
         }
     }
@@ -166,6 +171,7 @@ pub fn sort(lines: &mut [KwicLine], by: KwicSort) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::normalize;
 
     fn w(s: &str) -> Matcher {
         Matcher::Word(normalize::normalize(s))

@@ -109,6 +109,23 @@ pub enum Command {
     /// wins for a name both define), as a `[concepts]` table of
     /// "name" = 'query' or "name" = { query = '…', description = '…' }.
     Concepts(super::concepts::ConceptsArgs),
+    /// Export passages with their report's metadata (JSON Lines or CSV).
+    ///
+    /// One row per passage — every passage that passes the filters, or with
+    /// a query every matching passage with its mentions — in report-path
+    /// and passage order: id, report, path, title, province, city, county,
+    /// township, level, issuer, year, published, ordinal, kinds, heading,
+    /// heading_path, chars, [mentions,] text (the original text). Streams:
+    /// any corpus exports in bounded memory.
+    Export(super::export::ExportArgs),
+    /// What `baogao index` would add, update and remove, without doing it.
+    ///
+    /// Compares every corpus file (size, modification time, metadata
+    /// overrides; the bytes where only the time changed) with what the
+    /// index recorded. Other commands only compare the folders'
+    /// modification times, which catches added, removed and renamed files
+    /// but not a file rewritten in place.
+    Status(StatusArgs),
 }
 
 /// `baogao index`.
@@ -175,6 +192,14 @@ pub struct SearchArgs {
     /// Show every hit.
     #[arg(long)]
     pub all: bool,
+    /// Skip the first N hits (paging: the order does not depend on
+    /// --limit, so `--offset 20 --limit 20` is the second page of 20).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub offset: usize,
+    /// The ranking function (for the relevance evaluation: baogao, v1,
+    /// bm25-words, bm25-bigrams).
+    #[arg(long, default_value = "baogao", value_name = "NAME", hide = true)]
+    pub ranker: String,
     /// JSON Lines output.
     #[arg(long)]
     pub json: bool,
@@ -236,6 +261,15 @@ pub struct ReportsArgs {
     #[arg(long, value_name = "FIELD")]
     pub missing: Option<String>,
     /// JSON Lines output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `baogao status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// JSON Lines output: one `file` per change (`{path, change}`), then a
+    /// `summary`.
     #[arg(long)]
     pub json: bool,
 }

@@ -102,6 +102,15 @@ struct LineJson<'a> {
     matched: &'a str,
     right: &'a str,
     passage: u64,
+    passage_id: String,
+    start: usize,
+    end: usize,
+    /// A `NEAR` co-occurrence's other word (characters of the passage).
+    partner: Option<Span>,
+}
+
+#[derive(Serialize)]
+struct Span {
     start: usize,
     end: usize,
 }
@@ -197,8 +206,10 @@ fn line_json(l: &KwicLine) -> LineJson<'_> {
         matched: &l.matched,
         right: &l.right,
         passage: l.ordinal,
+        passage_id: crate::index::passage_id(&l.report.id, l.ordinal),
         start: l.start,
         end: l.end,
+        partner: l.partner.as_ref().map(|r| Span { start: r.start, end: r.end }),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod concepts;
 pub mod diff;
+pub mod export;
 pub mod guard;
 pub mod keywords;
 pub mod kwic;
@@ -20,17 +21,17 @@ use termcolor::{ColorChoice, StandardStream, WriteColor};
 
 use self::args::{
     Cli, ColorWhen, Command, CountArgs, FilterArgs, IndexArgs, ReportsArgs, SearchArgs, ShowArgs,
+    StatusArgs,
 };
 use crate::analysis::{self, GroupBy};
-use crate::corpus::walk;
 use crate::corpus::SectionKind;
 use crate::index::build::{self, BuildOptions, BuildSummary, Progress};
 use crate::index::reader::OpenError;
 use crate::index::IndexReader;
 use crate::output::{human, json};
 use crate::query::parse::FilterField;
-use crate::query::{self, filter, Concepts, Expr, Filters, Matcher};
-use crate::search::Searcher;
+use crate::query::{self, Concepts, Expr, Filters, Matcher};
+use crate::search::{Page, Ranker, Searcher};
 
 pub use self::guard::{is_broken_pipe, run_guarded};
 
@@ -99,6 +100,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Keywords(a) => keywords::run(&ctx, a),
         Command::Diff(a) => diff::run(&ctx, a),
         Command::Concepts(a) => concepts::run(&ctx, a),
+        Command::Status(a) => ctx.status(a),
+        Command::Export(a) => export::run(&ctx, a),
     }
 }
 
@@ -192,37 +195,34 @@ impl Ctx {
         Ok(build::build(&opts, progress)?)
     }
 
-    /// Compares the corpus folder with what the last build saw (paths,
-    /// sizes, modification times) and prints one line if they differ. The
-    /// walk runs on a background thread; [`finish`] waits for it before
-    /// the process exits.
+    /// Compares the corpus folders' modification times with what the
+    /// last build saw ([`crate::index::status`]: one `stat` per folder, not
+    /// per file) and prints one line if they differ. Runs on a background
+    /// thread; [`finish`] waits for it before the process exits.
     fn warn_if_changed(&self, reader: &IndexReader) {
         let corpus = reader.payload.corpus.clone();
         let (searcher, fields) = (reader.searcher.clone(), reader.fields);
         let handle = std::thread::spawn(move || {
-            // Both halves take a few hundred ms on 100,000 files.
-            let (known, files) = rayon::join(
-                || crate::index::reader::load_stamps(&searcher, &fields),
-                || walk::scan(&corpus),
+            let Ok(Some(folders)) = crate::index::reader::load_folders(&searcher, &fields) else {
+                return;
+            };
+            let changed = crate::index::status::changed_folders(&corpus, &folders);
+            if changed.is_empty() {
+                return;
+            }
+            let named: Vec<String> = changed
+                .iter()
+                .take(3)
+                .map(|p| if p.is_empty() { ".".to_string() } else { p.clone() })
+                .collect();
+            let more = if changed.len() > 3 { ", …" } else { "" };
+            eprintln!(
+                "baogao: warning: the corpus {} changed since the index was built (files added, removed or renamed in {} {}: {}{more}); run `baogao index` to update it, `baogao status` to see what changed",
+                corpus.display(),
+                changed.len(),
+                if changed.len() == 1 { "folder" } else { "folders" },
+                named.join(", "),
             );
-            let (Ok(known), Ok(files)) = (known, files) else { return };
-            // No manifest: the index was built from an empty corpus.
-            let mut known = known.unwrap_or_default();
-            let (mut new, mut changed) = (0, 0);
-            for f in &files {
-                match known.remove(f.rel.as_str()) {
-                    None => new += 1,
-                    Some((size, mtime)) if size != f.size || mtime != f.mtime => changed += 1,
-                    Some(_) => {}
-                }
-            }
-            let removed = known.len();
-            if new + changed + removed > 0 {
-                eprintln!(
-                    "baogao: warning: the corpus {} changed since the index was built ({new} new, {changed} changed, {removed} removed files); run `baogao index` to update it",
-                    corpus.display()
-                );
-            }
         });
         *BACKGROUND.lock().expect("background lock") = Some(handle);
     }
@@ -299,15 +299,19 @@ impl Ctx {
 
     fn search(self, a: SearchArgs) -> Result<Exit> {
         let started = Instant::now();
+        let ranker = Ranker::parse(&a.ranker).ok_or_else(|| {
+            UsageError(format!("unknown --ranker {:?}; use one of: {}", a.ranker, Ranker::NAMES))
+        })?;
         let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
         let reader = self.open()?;
         warn_unmatched_places(&reader, &filters);
-        let limit = if a.all { None } else { Some(a.limit) };
-        let results = Searcher::new(&reader).search(matcher.as_ref(), &filters, limit)?;
+        let page = Page { offset: a.offset, limit: if a.all { None } else { Some(a.limit) } };
+        let results =
+            Searcher::new(&reader).search_with(matcher.as_ref(), &filters, page, ranker)?;
         let mut out = self.stdout(a.json);
         if a.json {
             for (i, hit) in results.hits.iter().enumerate() {
-                json::line(&mut out, "hit", &json::HitJson::new(i + 1, hit))?;
+                json::line(&mut out, "hit", &json::HitJson::new(a.offset + i + 1, hit))?;
             }
             json::line(
                 &mut out,
@@ -323,7 +327,15 @@ impl Ctx {
                 human::print_hit(&mut out, hit)?;
             }
             let shown = if results.hits.len() < results.total {
-                format!(" (showing {}; --all shows every hit)", results.hits.len())
+                if a.offset > 0 {
+                    format!(
+                        " (showing {}–{}; --all shows every hit)",
+                        a.offset + 1,
+                        a.offset + results.hits.len()
+                    )
+                } else {
+                    format!(" (showing {}; --all shows every hit)", results.hits.len())
+                }
             } else {
                 String::new()
             };
@@ -408,9 +420,8 @@ impl Ctx {
         let missing = a.missing.as_deref().map(MissingField::parse).transpose()?;
         let reader = self.open()?;
         let reports: Vec<_> = reader
-            .reports_sorted()?
+            .reports_where(&filters)?
             .into_iter()
-            .filter(|r| filter::report_matches(&filters, r))
             .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
             .collect();
         let mut out = self.stdout(a.json);
@@ -450,6 +461,69 @@ impl Ctx {
         }
         out.flush()?;
         Ok(Exit::matched(!reports.is_empty()))
+    }
+
+    fn status(self, a: StatusArgs) -> Result<Exit> {
+        let reader = match IndexReader::open(&self.index) {
+            Ok(r) => r,
+            Err(OpenError::Missing(_)) => {
+                bail!(UsageError(format!(
+                    "there is no index in {} yet: `baogao index` builds it",
+                    self.index.display()
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let manifest = crate::index::reader::load_manifest(&reader.searcher, &reader.fields)?
+            .unwrap_or_default();
+        let corpus = reader.payload.corpus.clone();
+        let st = crate::index::status::status(&corpus, &manifest)
+            .map_err(|e| anyhow!("cannot read the corpus folder {}: {e}", corpus.display()))?;
+        let mut out = self.stdout(a.json);
+        let changes = [("added", &st.added), ("updated", &st.updated), ("removed", &st.removed)];
+        if a.json {
+            for (change, paths) in changes {
+                for path in paths {
+                    json::line(
+                        &mut out,
+                        "file",
+                        &serde_json::json!({"path": path, "change": change}),
+                    )?;
+                }
+            }
+            json::line(
+                &mut out,
+                "summary",
+                &serde_json::json!({
+                    "added": st.added.len(),
+                    "updated": st.updated.len(),
+                    "removed": st.removed.len(),
+                    "unchanged": st.unchanged,
+                }),
+            )?;
+        } else {
+            for (change, paths) in changes {
+                for path in paths {
+                    writeln!(out, "{change:<8} {path}")?;
+                }
+            }
+            writeln!(
+                out,
+                "{} added, {} updated, {} removed, {} unchanged files in {}{}",
+                st.added.len(),
+                st.updated.len(),
+                st.removed.len(),
+                st.unchanged,
+                corpus.display(),
+                if st.is_clean() {
+                    ": the index is up to date"
+                } else {
+                    ": `baogao index` brings the index in line"
+                }
+            )?;
+        }
+        out.flush()?;
+        Ok(Exit::Success)
     }
 
     fn show(self, a: ShowArgs) -> Result<Exit> {
@@ -711,24 +785,18 @@ pub fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
         ("province", &f.province),
         ("place", &f.place),
     ];
-    if lists.iter().all(|(_, v)| v.is_empty()) {
-        return;
-    }
-    let Ok(reports) = reader.reports() else { return };
     for (name, values) in lists {
         for v in values {
-            let known = reports.values().any(|r| {
-                let m = &r.meta;
-                let fields = match name {
-                    "township" => vec![&m.township],
-                    "county" => vec![&m.county],
-                    "city" => vec![&m.city],
-                    "province" => vec![&m.province],
-                    _ => vec![&m.province, &m.city, &m.county, &m.township],
-                };
-                fields.iter().any(|x| x.as_deref().is_some_and(|x| x.starts_with(v.as_str())))
-            });
-            if !known {
+            // The filter alone, on report documents: one index query.
+            let mut one = Filters::default();
+            match name {
+                "township" => one.township = vec![v.clone()],
+                "county" => one.county = vec![v.clone()],
+                "city" => one.city = vec![v.clone()],
+                "province" => one.province = vec![v.clone()],
+                _ => one.place = vec![v.clone()],
+            }
+            if reader.count_reports(&one).is_ok_and(|n| n == 0) {
                 eprintln!("baogao: warning: no indexed report has a {name} starting with {v:?}");
             }
         }
@@ -743,14 +811,17 @@ pub fn find_report(
     if let Some(r) = reader.report(key)? {
         return Ok(r);
     }
-    let reports = reader.reports()?;
-    if let Some(r) = reports.values().find(|r| r.path == key) {
-        return Ok(r.clone());
+    if let Some(r) = reader.report_by_path(key)? {
+        return Ok(r);
     }
     if key.chars().count() >= 4 {
-        let found: Vec<_> = reports.values().filter(|r| r.id.starts_with(key)).collect();
+        let found = reader.ids_with_prefix(key)?;
         match found.len() {
-            1 => return Ok(found[0].clone()),
+            1 => {
+                if let Some(r) = reader.report(&found[0])? {
+                    return Ok(r);
+                }
+            }
             n if n > 1 => bail!(UsageError(format!(
                 "{key:?} is the prefix of {n} report ids; type more of it"
             ))),

@@ -28,8 +28,12 @@ pub struct Report {
     pub encoding: String,
     /// blake3 (hex) of the file's bytes.
     pub file_hash: String,
-    /// blake3 (hex) of the normalized text: equal for duplicates.
+    /// blake3 (hex) of the normalized text of its passages (one line
+    /// each): equal for duplicates.
     pub text_hash: String,
+    /// The normalized text of each passage (same order as
+    /// `structure.passages`; empty for one that normalizes to nothing).
+    pub normalized: Vec<String>,
     /// Problems with the overrides (the `metadata.csv` row or a sidecar
     /// `.meta.toml`), each starting with the file name and line
     /// (`metadata.csv: line 4: bad year …`); the valid values were applied
@@ -94,8 +98,10 @@ fn read_unguarded(file: &CorpusFile, table: &MetadataTable) -> Result<Report, Sk
         }
     };
     drop(bytes);
-    let normalized = normalize(&text);
-    if normalized.is_empty() {
+    let structure = structure::parse(&text);
+    // Normalized once, here: the duplicate check and the index both use it.
+    let normalized: Vec<String> = structure.passages.iter().map(|p| normalize(&p.text)).collect();
+    if normalized.iter().all(String::is_empty) {
         // A page or a document without text is not an empty *file*.
         return Err(if file.kind == FileKind::Text {
             SkipReason::Empty
@@ -103,8 +109,12 @@ fn read_unguarded(file: &CorpusFile, table: &MetadataTable) -> Result<Report, Sk
             SkipReason::NoText
         });
     }
-    let text_hash = blake3::hash(normalized.as_bytes()).to_hex().to_string();
-    let structure = structure::parse(&text);
+    let mut hasher = blake3::Hasher::new();
+    for n in normalized.iter().filter(|n| !n.is_empty()) {
+        hasher.update(n.as_bytes());
+        hasher.update(b"\n");
+    }
+    let text_hash = hasher.finalize().to_hex().to_string();
     let mut meta = metadata::extract(&text, &file.rel, &hints);
     // Overrides, least specific first: the corpus table, then the sidecars.
     let mut warnings = table.apply(&file.rel, &mut meta);
@@ -128,6 +138,7 @@ fn read_unguarded(file: &CorpusFile, table: &MetadataTable) -> Result<Report, Sk
         encoding,
         file_hash,
         text_hash,
+        normalized,
         warnings,
         overrides,
     })

@@ -32,13 +32,14 @@ use tantivy::{IndexWriter, Term};
 
 use super::records::{FileStamp, Manifest, ReportRecord, ReportStub, SkipRecord};
 use super::schema::{
-    Fields, KIND_MANIFEST, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH,
+    kind_bits, level_code, place_key, Fields, FLAG_HEADING, FOLDERS_PATH, KIND_FOLDERS,
+    KIND_MANIFEST, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH, PLACE_LEVELS,
 };
 use super::store::{self, Payload, Probe};
 use crate::corpus::overrides::MetadataTable;
 use crate::corpus::read::{self, Report};
 use crate::corpus::walk::{self, CorpusFile, FileKind};
-use crate::corpus::SkipReason;
+use crate::corpus::{Level, SkipReason};
 use crate::text::normalize;
 
 /// Memory budget of tantivy's writer (shared by its threads). Large
@@ -181,12 +182,34 @@ struct Prepared {
     /// Per passage (same order): its normalized text, empty for a passage
     /// that normalizes to nothing.
     passages: Vec<String>,
+    /// Per passage: its normalized heading path (one line per heading),
+    /// shared by the passages under the same headings.
+    headings: Vec<Option<std::sync::Arc<str>>>,
 }
 
 impl Prepared {
-    fn new(report: Report) -> Prepared {
-        let passages = report.structure.passages.iter().map(|p| normalize(&p.text)).collect();
-        Prepared { report, passages }
+    fn new(mut report: Report) -> Prepared {
+        let passages = std::mem::take(&mut report.normalized);
+        let mut last: Option<(&[String], std::sync::Arc<str>)> = None;
+        let headings = report
+            .structure
+            .passages
+            .iter()
+            .map(|p| {
+                if p.path.is_empty() {
+                    return None;
+                }
+                match &last {
+                    Some((path, norm)) if *path == p.path.as_slice() => Some(norm.clone()),
+                    _ => {
+                        let norm: std::sync::Arc<str> = normalize(&p.path.join("\n")).into();
+                        last = Some((&p.path, norm.clone()));
+                        Some(norm)
+                    }
+                }
+            })
+            .collect();
+        Prepared { report, passages, headings }
     }
 }
 
@@ -229,6 +252,9 @@ fn build_in_place(
     let started = Instant::now();
     let corpus_abs =
         opts.corpus.canonicalize().map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
+    // Folder times first: a file added while we read is then seen as a
+    // change by the next command.
+    let folders = super::status::folder_stamps(&corpus_abs);
     let files = walk::scan(&corpus_abs).map_err(|e| BuildError::Corpus(opts.corpus.clone(), e))?;
 
     // A new index is committed even when the corpus has no reports, so
@@ -286,6 +312,19 @@ fn build_in_place(
         doc.add_text(fields.path, MANIFEST_PATH);
         doc.add_text(fields.data, serde_json::to_string(&manifest).expect("manifest serializes"));
         writer.add_document(doc)?;
+    }
+    // The folders for the "corpus changed" check: rewritten whenever they
+    // changed, even when no report did (a README added to a folder), so
+    // that commands do not warn about a corpus the index is in line with.
+    let old_folders = super::reader::load_folders(&old, &fields).ok().flatten();
+    if opts.full || summary.committed || old_folders.as_ref() != Some(&folders) {
+        writer.delete_term(Term::from_field_text(fields.path, FOLDERS_PATH));
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.kind, KIND_FOLDERS);
+        doc.add_text(fields.path, FOLDERS_PATH);
+        doc.add_text(fields.data, serde_json::to_string(&folders).expect("folders serialize"));
+        writer.add_document(doc)?;
+        summary.committed = true;
     }
     summary.warnings.splice(0..0, table_warnings);
 
@@ -492,7 +531,8 @@ impl<'a> Pass<'a> {
                 // Same content: only the record's stamp is rewritten.
                 self.summary.unchanged += 1;
                 self.count_report(r.missing);
-                if let Some(mut record) = super::reader::load_record(self.old, self.fields, &r.id)?
+                if let Some(mut record) =
+                    super::reader::load_record(self.old, self.fields, self.fields.rid, &r.id)?
                 {
                     record.stamp = stamp.clone();
                     self.writer.delete_term(Term::from_field_text(self.fields.path, rel));
@@ -702,14 +742,15 @@ fn documents(
     stamp: FileStamp,
     overrides: Option<String>,
 ) -> (ReportRecord, Vec<TantivyDocument>) {
-    let Prepared { report, passages } = prepared;
+    let Prepared { report, passages, headings } = prepared;
     let Report { rel, meta, structure, encoding, text_hash, .. } = report;
     let mut docs = Vec::with_capacity(structure.passages.len() + 1);
     let mut chars = 0u64;
     let mut ordinal = 0u64;
     let rnum = report_num(&id);
     let mut section_chars = vec![0u64; structure.sections.len()];
-    for (passage, norm) in structure.passages.iter().zip(passages) {
+    let common = ReportFields::new(&meta, rnum);
+    for ((passage, norm), heading) in structure.passages.iter().zip(passages).zip(headings) {
         if norm.is_empty() {
             continue;
         }
@@ -722,19 +763,25 @@ fn documents(
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.kind, KIND_PASSAGE);
         doc.add_text(fields.report, &id);
-        doc.add_u64(fields.rnum, rnum);
-        if let Some(section) = structure.sections.get(passage.section) {
-            for kind in &section.kinds {
-                doc.add_text(fields.section, kind.as_str());
-            }
+        common.add_to(fields, &mut doc);
+        let kinds = structure.sections.get(passage.section).map_or(&[][..], |s| &s.kinds[..]);
+        for kind in kinds {
+            doc.add_text(fields.section, kind.as_str());
         }
+        doc.add_u64(fields.kinds, kind_bits(kinds));
         doc.add_u64(fields.ordinal, ordinal);
+        doc.add_u64(fields.chars, n);
+        let is_heading = passage.path.last().is_some_and(|h| h.trim() == passage.text.trim());
+        doc.add_u64(fields.flags, if is_heading { FLAG_HEADING } else { 0 });
         doc.add_u64(fields.sec, passage.section as u64);
         doc.add_text(fields.text, &passage.text);
         doc.add_text(
             fields.hpath,
             serde_json::to_string(&passage.path).expect("strings serialize"),
         );
+        if let Some(h) = heading {
+            doc.add_text(fields.hwords, &*h);
+        }
         doc.add_text(fields.bi, &norm);
         doc.add_text(fields.words, norm);
         docs.push(doc);
@@ -756,12 +803,54 @@ fn documents(
     (record, docs)
 }
 
+/// The report-level values every passage document carries (and the
+/// report document too), so that filters and groupings never need the
+/// record.
+struct ReportFields {
+    rnum: u64,
+    year: Option<i64>,
+    level: Option<u64>,
+    places: Vec<(Level, String)>,
+}
+
+impl ReportFields {
+    fn new(meta: &crate::corpus::Metadata, rnum: u64) -> ReportFields {
+        ReportFields {
+            rnum,
+            year: meta.year.map(i64::from),
+            level: meta.level.map(level_code),
+            places: PLACE_LEVELS
+                .iter()
+                .filter_map(|&l| place_key(meta, l).map(|k| (l, k)))
+                .collect(),
+        }
+    }
+
+    fn add_to(&self, fields: &Fields, doc: &mut TantivyDocument) {
+        doc.add_u64(fields.rnum, self.rnum);
+        if let Some(y) = self.year {
+            doc.add_i64(fields.year, y);
+        }
+        if let Some(l) = self.level {
+            doc.add_u64(fields.level, l);
+        }
+        for (level, key) in &self.places {
+            if let Some(f) = fields.place(*level) {
+                doc.add_text(f, key);
+            }
+        }
+    }
+}
+
 /// The document holding a report's record.
 fn report_doc(fields: &Fields, record: &ReportRecord) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.kind, KIND_REPORT);
     doc.add_text(fields.report, &record.id);
+    doc.add_text(fields.rid, &record.id);
     doc.add_text(fields.path, &record.path);
+    ReportFields::new(&record.meta, report_num(&record.id)).add_to(fields, &mut doc);
+    doc.add_u64(fields.chars, record.chars);
     doc.add_text(fields.data, serde_json::to_string(record).expect("record serializes"));
     doc
 }

@@ -2,26 +2,25 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use tantivy::collector::DocSetCollector;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::collector::{Count, DocSetCollector};
+use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
-use tantivy::{Index, Searcher, Term};
+use tantivy::{DocAddress, DocSet, Index, Searcher, Term};
 
 use super::records::{Manifest, ReportRecord, SkipRecord};
 use super::schema::{Fields, KIND_MANIFEST, KIND_REPORT, KIND_SKIPPED};
 use super::store::{self, Payload, Probe};
-
-/// Every report record by id, and every skipped file.
-type Records = (HashMap<String, Arc<ReportRecord>>, Vec<SkipRecord>);
+use crate::query::plan::{self, DocKind};
+use crate::query::Filters;
 
 /// An index opened for reading.
 ///
-/// Report records are loaded lazily: a plain search needs only the records
-/// of the hits it prints ([`IndexReader::report`]), while filters, counts
-/// and listings need all of them ([`IndexReader::reports`]), which means
-/// reading one stored document per report.
+/// The reader holds no per-report state beyond what a query touches:
+/// filters and groupings are answered from fast fields, and a report's
+/// record (its JSON document) is read when a hit, a listing or a lookup
+/// needs it, then kept in a small cache for the rest of the command.
 pub struct IndexReader {
     /// The tantivy index.
     pub index: Index,
@@ -31,7 +30,6 @@ pub struct IndexReader {
     pub searcher: Searcher,
     /// The payload of the last commit.
     pub payload: Payload,
-    all: OnceLock<Records>,
     cache: Mutex<HashMap<String, Arc<ReportRecord>>>,
 }
 
@@ -65,40 +63,16 @@ impl IndexReader {
             fields: opened.fields,
             searcher,
             payload: opened.payload,
-            all: OnceLock::new(),
             cache: Mutex::new(HashMap::new()),
         })
     }
 
-    fn load_all(&self) -> tantivy::Result<&Records> {
-        if let Some(all) = self.all.get() {
-            return Ok(all);
-        }
-        let (reports, skipped) = load_records_with(&self.searcher, &self.fields)?;
-        let map = reports.into_iter().map(|r| (r.id.clone(), Arc::new(r))).collect();
-        Ok(self.all.get_or_init(|| (map, skipped)))
-    }
-
-    /// Every report record, by id.
-    pub fn reports(&self) -> tantivy::Result<&HashMap<String, Arc<ReportRecord>>> {
-        Ok(&self.load_all()?.0)
-    }
-
-    /// Every skipped file.
-    pub fn skipped(&self) -> tantivy::Result<&[SkipRecord]> {
-        Ok(&self.load_all()?.1)
-    }
-
-    /// One report record by id (from the full set if it is loaded, else
-    /// by reading its one stored document).
+    /// One report record by id.
     pub fn report(&self, id: &str) -> tantivy::Result<Option<Arc<ReportRecord>>> {
-        if let Some((all, _)) = self.all.get() {
-            return Ok(all.get(id).cloned());
-        }
         if let Some(r) = self.cache.lock().expect("cache lock").get(id) {
             return Ok(Some(r.clone()));
         }
-        let Some(record) = load_record(&self.searcher, &self.fields, id)? else {
+        let Some(record) = load_record(&self.searcher, &self.fields, self.fields.rid, id)? else {
             return Ok(None);
         };
         let record = Arc::new(record);
@@ -106,11 +80,94 @@ impl IndexReader {
         Ok(Some(record))
     }
 
-    /// Report records sorted by path.
-    pub fn reports_sorted(&self) -> tantivy::Result<Vec<Arc<ReportRecord>>> {
-        let mut v: Vec<_> = self.reports()?.values().cloned().collect();
-        v.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(v)
+    /// One report record by id, read without keeping it (streaming over
+    /// every report).
+    pub fn report_uncached(&self, id: &str) -> tantivy::Result<Option<ReportRecord>> {
+        if let Some(r) = self.cache.lock().expect("cache lock").get(id) {
+            return Ok(Some((**r).clone()));
+        }
+        load_record(&self.searcher, &self.fields, self.fields.rid, id)
+    }
+
+    /// Report number and path of every report (fast fields of the report
+    /// documents; no record is read).
+    pub fn report_paths(&self) -> tantivy::Result<Vec<(u64, String)>> {
+        let query = plan::filter_query(&self.fields, &Filters::default(), DocKind::Report);
+        let addrs = self.searcher.search(&query, &DocSetCollector)?;
+        let mut out = Vec::with_capacity(addrs.len());
+        let mut columns = HashMap::new();
+        for addr in addrs {
+            let seg = self.searcher.segment_reader(addr.segment_ord);
+            let (rnum, path) = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let ff = seg.fast_fields();
+                    e.insert((ff.u64("rnum")?, ff.str("path")?))
+                }
+            };
+            let mut p = String::new();
+            if let (Some(r), Some(col)) = (rnum.first(addr.doc_id), path.as_ref()) {
+                if let Some(ord) = col.ords().first(addr.doc_id) {
+                    if col.ord_to_str(ord, &mut p)? {
+                        out.push((r, p));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One report record by its path relative to the corpus.
+    pub fn report_by_path(&self, path: &str) -> tantivy::Result<Option<Arc<ReportRecord>>> {
+        Ok(load_record(&self.searcher, &self.fields, self.fields.path, path)?.map(Arc::new))
+    }
+
+    /// The report ids that start with `prefix` (from the term dictionary;
+    /// no record is read).
+    pub fn ids_with_prefix(&self, prefix: &str) -> tantivy::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for seg in self.searcher.segment_readers() {
+            let inverted = seg.inverted_index(self.fields.report)?;
+            let mut stream = inverted.terms().range().ge(prefix.as_bytes()).into_stream()?;
+            while stream.advance() {
+                let Ok(key) = std::str::from_utf8(stream.key()) else { continue };
+                if !key.starts_with(prefix) {
+                    break;
+                }
+                // Deleted reports keep their terms until a merge.
+                let term = Term::from_field_text(self.fields.report, key);
+                if !out.iter().any(|o| o == key) && self.live_count(&term)? > 0 {
+                    out.push(key.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn live_count(&self, term: &Term) -> tantivy::Result<usize> {
+        self.searcher.search(&TermQuery::new(term.clone(), IndexRecordOption::Basic), &Count)
+    }
+
+    /// The records of the reports that pass `filters`, sorted by path.
+    pub fn reports_where(&self, filters: &Filters) -> tantivy::Result<Vec<Arc<ReportRecord>>> {
+        let query = plan::filter_query(&self.fields, filters, DocKind::Report);
+        let addrs: Vec<DocAddress> =
+            self.searcher.search(&query, &DocSetCollector)?.into_iter().collect();
+        let mut out = addrs
+            .into_iter()
+            .map(|addr| -> tantivy::Result<Arc<ReportRecord>> {
+                let doc: TantivyDocument = self.searcher.doc(addr)?;
+                let data = doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("");
+                Ok(Arc::new(serde_json::from_str(data).map_err(corrupt)?))
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// How many reports pass `filters` (no record is read).
+    pub fn count_reports(&self, filters: &Filters) -> tantivy::Result<usize> {
+        self.searcher.search(&*plan::filter_query(&self.fields, filters, DocKind::Report), &Count)
     }
 }
 
@@ -124,33 +181,18 @@ fn manifest_doc(searcher: &Searcher, fields: &Fields) -> tantivy::Result<Option<
     Ok(Some(doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("").to_string()))
 }
 
-/// Path → (size, modification time) of every file in the manifest
-/// document, if the index has one: [`Manifest`] parsed for these two fields
-/// only, which takes a fraction of the time of the whole (the "corpus
-/// changed" check on every command needs no more).
-pub fn load_stamps(
+/// The corpus folders the last build saw, if the index records them.
+pub fn load_folders(
     searcher: &Searcher,
     fields: &Fields,
-) -> tantivy::Result<Option<HashMap<String, (u64, i64)>>> {
-    #[derive(serde::Deserialize)]
-    struct Stamped {
-        path: String,
-        stamp: super::FileStamp,
-    }
-    #[derive(serde::Deserialize)]
-    struct Stamps {
-        reports: Vec<Stamped>,
-        skipped: Vec<Stamped>,
-    }
-    let Some(data) = manifest_doc(searcher, fields)? else { return Ok(None) };
-    let m: Stamps = serde_json::from_str(&data).map_err(corrupt)?;
-    Ok(Some(
-        m.reports
-            .into_iter()
-            .chain(m.skipped)
-            .map(|s| (s.path, (s.stamp.size, s.stamp.mtime)))
-            .collect(),
-    ))
+) -> tantivy::Result<Option<Vec<super::status::FolderStamp>>> {
+    let q = term_query(fields.kind, super::schema::KIND_FOLDERS);
+    let Some(addr) = searcher.search(&q, &DocSetCollector)?.into_iter().next() else {
+        return Ok(None);
+    };
+    let doc: TantivyDocument = searcher.doc(addr)?;
+    let data = doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("");
+    Ok(Some(serde_json::from_str(data).map_err(corrupt)?))
 }
 
 /// Reads the manifest document, if the index has one.
@@ -159,22 +201,39 @@ pub fn load_manifest(searcher: &Searcher, fields: &Fields) -> tantivy::Result<Op
     Ok(Some(serde_json::from_str(&data).map_err(corrupt)?))
 }
 
-/// One report's full record, read from its stored document.
+/// One report's full record, read from its stored document, found by id
+/// (`by` = the `rid` field) or by path (`by` = `path`). One postings
+/// lookup per segment, no query machinery: commands that print many
+/// reports' passages (kwic, export) call this once per report.
 pub fn load_record(
     searcher: &Searcher,
     fields: &Fields,
-    id: &str,
+    by: tantivy::schema::Field,
+    value: &str,
 ) -> tantivy::Result<Option<ReportRecord>> {
-    let q = BooleanQuery::new(vec![
-        (Occur::Must, Box::new(term_query(fields.kind, KIND_REPORT)) as Box<dyn Query>),
-        (Occur::Must, Box::new(term_query(fields.report, id))),
-    ]);
-    let Some(addr) = searcher.search(&q, &DocSetCollector)?.into_iter().next() else {
-        return Ok(None);
-    };
-    let doc: TantivyDocument = searcher.doc(addr)?;
-    let data = doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("");
-    Ok(Some(serde_json::from_str(data).map_err(corrupt)?))
+    let term = Term::from_field_text(by, value);
+    for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+        let Some(mut postings) =
+            seg.inverted_index(by)?.read_postings(&term, IndexRecordOption::Basic)?
+        else {
+            continue;
+        };
+        let alive = seg.alive_bitset();
+        while postings.doc() != tantivy::TERMINATED {
+            let doc = postings.doc();
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                let doc: TantivyDocument = searcher.doc(DocAddress::new(ord as u32, doc))?;
+                // `rid` is on report documents only; `path` also on the
+                // record of a skipped file, which has no stored report id.
+                if doc.get_first(fields.report).is_some() {
+                    let data = doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("");
+                    return Ok(Some(serde_json::from_str(data).map_err(corrupt)?));
+                }
+            }
+            postings.advance();
+        }
+    }
+    Ok(None)
 }
 
 fn term_query(field: tantivy::schema::Field, value: &str) -> TermQuery {

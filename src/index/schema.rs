@@ -1,30 +1,45 @@
-//! The tantivy schema: one index holds three kinds of documents.
+//! The tantivy schema: one index holds four kinds of documents.
 //!
 //! * `passage` documents are what search returns: the original passage
-//!   text (stored), its normalized character bigrams (`bi` — exact
-//!   matching, see [`super::tokenizer`]), its jieba words (`words` — BM25
-//!   ranking), its section kinds, and its report id.
+//!   text (stored), its normalized character bigrams with positions (`bi`
+//!   — exact matching and mention counting, see [`super::tokenizer`]), its
+//!   jieba words (`words` — BM25 ranking) and the words of its heading path
+//!   (`hwords`), plus, as fast fields, everything a filter or a grouping
+//!   needs: its report's id, year, level and place chain, its section
+//!   kinds, its ordinal and its length. A command never has to load a
+//!   report record to filter or group passages.
 //! * `report` documents hold one report's record ([`super::ReportRecord`],
-//!   JSON in `data`), for `reports`, `show`, `count` denominators, hit
-//!   headers and filters (year, place and level are decided on the records
-//!   in memory, see [`crate::query::filter`]).
+//!   JSON in `data`) and the same report-level fast fields as its passages
+//!   plus its path and size: group sizes and the `reports` listing are
+//!   answered from them.
 //! * `skipped` documents remember the corpus files that were not indexed
 //!   and why ([`super::SkipRecord`]), so that the next run knows them.
+//! * one `manifest` document lists every file the last build saw (for
+//!   incremental builds and `baogao status`) and the corpus folders with
+//!   their modification times (for the cheap "corpus changed" check).
 //!
-//! Keeping all three in one index means one atomic commit covers them: a
+//! Keeping all of them in one index means one atomic commit covers them: a
 //! crash can never leave passages without their report or the other way
 //! round.
+//!
+//! Places are identities (SPEC §1): the `province`, `city`, `county` and
+//! `township` fields hold the *chain* down to that level
+//! (`四川省›达州市›渠县`), so two 城关镇 are two values; filters match a
+//! prefix of the last link with a regular expression on the (small) term
+//! dictionary.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
+    STRING,
 };
 use tantivy::Index;
 
-use super::tokenizer::{BigramTokenizer, JiebaTokenizer, BIGRAM, JIEBA};
+use super::tokenizer::{BigramTokenizer, JiebaTokenizer, BIGRAM, JIEBA, JIEBA_HEADINGS};
+use crate::corpus::{Level, Metadata, SectionKind};
 
 /// Version of the index layout; bumped whenever the schema or the meaning
 /// of a stored field changes, so that an old index asks for `--full`.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 /// The `kind` of a passage document.
 pub const KIND_PASSAGE: &str = "passage";
@@ -33,43 +48,81 @@ pub const KIND_REPORT: &str = "report";
 /// The `kind` of a skipped-file document.
 pub const KIND_SKIPPED: &str = "skipped";
 /// The `kind` of the one document listing every corpus file the last
-/// build saw, with size and modification time (for the "corpus changed"
-/// check, without loading every record).
+/// build saw.
 pub const KIND_MANIFEST: &str = "manifest";
 /// The `path` value of the manifest document (not a real path).
 pub const MANIFEST_PATH: &str = "\u{0}manifest";
+/// The `kind` of the one document listing the corpus folders with their
+/// modification times ([`super::status::FolderStamp`]).
+pub const KIND_FOLDERS: &str = "folders";
+/// The `path` value of the folders document.
+pub const FOLDERS_PATH: &str = "\u{0}folders";
+
+/// Separator of the links of a place chain (`四川省›达州市›渠县`).
+pub const CHAIN_SEP: char = '›';
+
+/// `flags` bit: the passage is a heading standing on its own line.
+pub const FLAG_HEADING: u64 = 1;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// `passage`, `report` or `skipped`.
+    /// `passage`, `report`, `skipped` or `manifest`.
     pub kind: Field,
     /// Report id (passage and report documents): deleting this term
     /// removes a report with all its passages.
     pub report: Field,
-    /// Relative path (report and skipped documents only): deleting this
+    /// Report id on report documents only: finds a record with one
+    /// postings lookup per segment.
+    pub rid: Field,
+    /// Relative path (report and skipped documents; fast on reports, for
+    /// ordering groups by path without loading records): deleting this
     /// term removes the record of a path but not its passages.
     pub path: Field,
-    /// A 64-bit number derived from the report id (fast field), to count
-    /// distinct reports among hits without loading documents.
+    /// A 64-bit number derived from the report id (fast): distinct reports
+    /// among hits, and the stable tie-break of rankings.
     pub rnum: Field,
-    /// Section kinds of a passage (several values possible).
+    /// Report year (indexed for range filters, fast for grouping); absent
+    /// when unknown.
+    pub year: Field,
+    /// Report level as [`level_code`] (indexed, fast); absent when unknown.
+    pub level: Field,
+    /// Province chain (the official name).
+    pub province: Field,
+    /// City chain (`四川省›达州市`).
+    pub city: Field,
+    /// County chain (`四川省›达州市›渠县`, `北京市›朝阳区`).
+    pub county: Field,
+    /// Township chain.
+    pub township: Field,
+    /// Section kinds of a passage (indexed, several values possible).
     pub section: Field,
-    /// Ordinal of a passage in its report (1-based).
+    /// Section kinds of a passage as a bit set ([`kind_bits`], fast).
+    pub kinds: Field,
+    /// Ordinal of a passage in its report (1-based; stored and fast).
     pub ordinal: Field,
-    /// Index of the passage's section in the report record.
+    /// Normalized characters: of the passage, or of the whole report.
+    pub chars: Field,
+    /// Passage flags ([`FLAG_HEADING`]), fast.
+    pub flags: Field,
+    /// Index of the passage's section in the report record (stored).
     pub sec: Field,
     /// Original passage text (stored only).
     pub text: Field,
     /// Heading path of the passage, JSON array (stored only).
     pub hpath: Field,
-    /// Normalized bigrams with positions (exact matching).
+    /// Normalized bigrams with positions (exact matching, mentions).
     pub bi: Field,
     /// jieba words (BM25 ranking).
     pub words: Field,
-    /// JSON record of a report or skipped file (stored only).
+    /// jieba words of the passage's heading path (ranking context).
+    pub hwords: Field,
+    /// JSON record of a report, skipped file or the manifest (stored only).
     pub data: Field,
 }
+
+/// The place fields with their levels, from the top down.
+pub const PLACE_LEVELS: [Level; 4] = [Level::Province, Level::City, Level::County, Level::Township];
 
 impl Fields {
     /// Builds the schema and returns it with its field handles.
@@ -80,18 +133,30 @@ impl Fields {
                 TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(rec),
             )
         };
+        let num = || NumericOptions::default().set_indexed().set_fast();
         let fields = Fields {
             kind: b.add_text_field("kind", STRING),
             report: b.add_text_field("report", STRING | STORED | FAST),
-            path: b.add_text_field("path", STRING),
+            rid: b.add_text_field("rid", STRING),
+            path: b.add_text_field("path", STRING | FAST),
             rnum: b.add_u64_field("rnum", FAST),
+            year: b.add_i64_field("year", num()),
+            level: b.add_u64_field("level", num()),
+            province: b.add_text_field("province", STRING | FAST),
+            city: b.add_text_field("city", STRING | FAST),
+            county: b.add_text_field("county", STRING | FAST),
+            township: b.add_text_field("township", STRING | FAST),
             section: b.add_text_field("section", STRING),
-            ordinal: b.add_u64_field("ordinal", STORED),
+            kinds: b.add_u64_field("kinds", FAST),
+            ordinal: b.add_u64_field("ordinal", STORED | FAST),
+            chars: b.add_u64_field("chars", FAST),
+            flags: b.add_u64_field("flags", FAST),
             sec: b.add_u64_field("sec", STORED),
             text: b.add_text_field("text", STORED),
             hpath: b.add_text_field("hpath", STORED),
             bi: b.add_text_field("bi", gram(BIGRAM, IndexRecordOption::WithFreqsAndPositions)),
             words: b.add_text_field("words", gram(JIEBA, IndexRecordOption::WithFreqs)),
+            hwords: b.add_text_field("hwords", gram(JIEBA_HEADINGS, IndexRecordOption::WithFreqs)),
             data: b.add_text_field("data", STORED),
         };
         (b.build(), fields)
@@ -109,6 +174,71 @@ impl Fields {
         }
         Some(fields)
     }
+
+    /// The place field of a level (`None` for [`Level::National`]).
+    pub fn place(&self, level: Level) -> Option<Field> {
+        match level {
+            Level::National => None,
+            Level::Province => Some(self.province),
+            Level::City => Some(self.city),
+            Level::County => Some(self.county),
+            Level::Township => Some(self.township),
+        }
+    }
+}
+
+/// The name of the place field of a level, as fast-field readers want it.
+pub fn place_field_name(level: Level) -> Option<&'static str> {
+    match level {
+        Level::National => None,
+        Level::Province => Some("province"),
+        Level::City => Some("city"),
+        Level::County => Some("county"),
+        Level::Township => Some("township"),
+    }
+}
+
+/// The chain key of a report's place at one level: the known links from
+/// the province down to that level, joined by [`CHAIN_SEP`]
+/// (`四川省›达州市›渠县`); `None` when the report has no name at that level.
+pub fn place_key(meta: &Metadata, level: Level) -> Option<String> {
+    let links = [&meta.province, &meta.city, &meta.county, &meta.township];
+    let depth = PLACE_LEVELS.iter().position(|l| *l == level)?;
+    links[depth].as_ref()?;
+    let chain: Vec<&str> = links[..=depth].iter().filter_map(|l| l.as_deref()).collect();
+    Some(chain.join(&CHAIN_SEP.to_string()))
+}
+
+/// The last link of a chain key (the place's own name).
+pub fn last_link(key: &str) -> &str {
+    key.rsplit(CHAIN_SEP).next().unwrap_or(key)
+}
+
+/// The fast-field code of a level (1 = national … 5 = township).
+pub fn level_code(level: Level) -> u64 {
+    Level::ALL.iter().position(|l| *l == level).map_or(0, |i| i as u64 + 1)
+}
+
+/// The level of a fast-field code.
+pub fn level_of_code(code: u64) -> Option<Level> {
+    Level::ALL.get((code as usize).checked_sub(1)?).copied()
+}
+
+/// The bit set of section kinds (bit i = `SectionKind::ALL[i]`).
+pub fn kind_bits(kinds: &[SectionKind]) -> u64 {
+    kinds
+        .iter()
+        .fold(0, |acc, k| acc | SectionKind::ALL.iter().position(|x| x == k).map_or(0, |i| 1 << i))
+}
+
+/// The kinds of a bit set, in canonical order.
+pub fn kinds_of_bits(bits: u64) -> Vec<SectionKind> {
+    SectionKind::ALL
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .map(|(_, k)| *k)
+        .collect()
 }
 
 /// Registers our tokenizers on an index. Must be called on every
@@ -116,4 +246,42 @@ impl Fields {
 pub fn register_tokenizers(index: &Index) {
     index.tokenizers().register(BIGRAM, BigramTokenizer::default());
     index.tokenizers().register(JIEBA, JiebaTokenizer::default());
+    index.tokenizers().register(JIEBA_HEADINGS, JiebaTokenizer::remembering());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn place_keys_are_chains() {
+        let meta = Metadata {
+            province: Some("四川省".into()),
+            city: Some("达州市".into()),
+            county: Some("渠县".into()),
+            township: Some("有庆镇".into()),
+            ..Metadata::default()
+        };
+        assert_eq!(place_key(&meta, Level::Township).unwrap(), "四川省›达州市›渠县›有庆镇");
+        assert_eq!(place_key(&meta, Level::City).unwrap(), "四川省›达州市");
+        assert_eq!(place_key(&meta, Level::National), None);
+        let bj = Metadata {
+            province: Some("北京市".into()),
+            county: Some("朝阳区".into()),
+            ..Metadata::default()
+        };
+        assert_eq!(place_key(&bj, Level::County).unwrap(), "北京市›朝阳区");
+        assert_eq!(place_key(&bj, Level::City), None);
+        assert_eq!(last_link("北京市›朝阳区"), "朝阳区");
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for l in Level::ALL {
+            assert_eq!(level_of_code(level_code(l)), Some(l));
+        }
+        assert_eq!(level_of_code(0), None);
+        let kinds = [SectionKind::Shortcomings, SectionKind::Plans];
+        assert_eq!(kinds_of_bits(kind_bits(&kinds)), kinds);
+    }
 }

@@ -120,11 +120,6 @@ fn probe_once(dir: &Path) -> Probe {
         Err(e) => return Probe::Foreign(format!("tantivy cannot open it: {e}")),
     };
     register_tokenizers(&index);
-    let Some(fields) = Fields::from_schema(&index.schema()) else {
-        return Probe::Foreign(
-            "its schema is not baogao's (another program's index, or an older baogao)".into(),
-        );
-    };
     let metas = match index.load_metas() {
         Ok(m) => m,
         Err(e) => return Probe::Foreign(format!("its metadata is unreadable: {e}")),
@@ -136,19 +131,25 @@ fn probe_once(dir: &Path) -> Probe {
             Probe::Foreign("it has no baogao commit".into())
         };
     };
-    match serde_json::from_str::<Payload>(payload) {
-        Ok(p) if p.format == FORMAT => {
-            // A panic while verifying is damage too.
-            match crate::isolate::catch(|| super::verify::check(dir, &index, &metas)) {
-                Ok(Ok(())) => Probe::Ready(Box::new(Opened { index, fields, payload: p })),
-                Ok(Err(why)) | Err(why) => Probe::Foreign(format!("it is damaged: {why}")),
-            }
+    // The format first: an index of an older baogao has an older schema
+    // too, and the user should hear which it is.
+    let payload = match serde_json::from_str::<Payload>(payload) {
+        Ok(p) if p.format == FORMAT => p,
+        Ok(p) => {
+            return Probe::Foreign(format!(
+                "it was written by an older baogao, in index format {}; this baogao reads format {FORMAT}",
+                p.format
+            ))
         }
-        Ok(p) => Probe::Foreign(format!(
-            "it was written in index format {} and this baogao reads format {FORMAT}",
-            p.format
-        )),
-        Err(_) => Probe::Foreign("its last commit was not made by baogao".into()),
+        Err(_) => return Probe::Foreign("its last commit was not made by baogao".into()),
+    };
+    let Some(fields) = Fields::from_schema(&index.schema()) else {
+        return Probe::Foreign("its schema is not baogao's (another program's index)".into());
+    };
+    // A panic while verifying is damage too.
+    match crate::isolate::catch(|| super::verify::check(dir, &index, &metas)) {
+        Ok(Ok(())) => Probe::Ready(Box::new(Opened { index, fields, payload })),
+        Ok(Err(why)) | Err(why) => Probe::Foreign(format!("it is damaged: {why}")),
     }
 }
 

@@ -31,14 +31,30 @@ pub const BIGRAM: &str = "baogao_bi";
 pub const END: char = '\u{3}';
 /// Name under which [`JiebaTokenizer`] is registered.
 pub const JIEBA: &str = "baogao_jieba";
+/// Name under which the [`JiebaTokenizer`] for heading paths is
+/// registered: it remembers the segmentation of the last text, since
+/// every passage under a heading repeats the same path.
+pub const JIEBA_HEADINGS: &str = "baogao_jieba_headings";
 
-/// jieba words of already-normalized text (see [`crate::text::segment`]),
-/// for BM25 ranking. Runs on tantivy's indexing threads; one reused token
+/// jieba words of already-normalized text in search mode (see
+/// [`crate::text::segment::search_words_with_byte_offsets`]: the words and
+/// the dictionary words inside longer ones), for BM25 ranking. Runs on tantivy's indexing threads; one reused token
 /// buffer, no allocation per word.
 #[derive(Clone, Default)]
 pub struct JiebaTokenizer {
     offsets: Vec<(usize, usize)>,
     token: Token,
+    /// With `Some`, the last text segmented: the same text again reuses
+    /// `offsets` (heading paths repeat from passage to passage).
+    last: Option<String>,
+}
+
+impl JiebaTokenizer {
+    /// A tokenizer that reuses the segmentation when it is given the same
+    /// text twice in a row.
+    pub fn remembering() -> JiebaTokenizer {
+        JiebaTokenizer { last: Some(String::new()), ..JiebaTokenizer::default() }
+    }
 }
 
 /// The token stream of [`JiebaTokenizer`]: the words, segmented up front.
@@ -52,7 +68,15 @@ pub struct JiebaStream<'a> {
 impl Tokenizer for JiebaTokenizer {
     type TokenStream<'a> = JiebaStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaStream<'a> {
-        self.offsets = segment::words_with_byte_offsets(text);
+        match &mut self.last {
+            Some(last) if last == text => {}
+            Some(last) => {
+                last.clear();
+                last.push_str(text);
+                self.offsets = segment::search_words_with_byte_offsets(text);
+            }
+            None => self.offsets = segment::search_words_with_byte_offsets(text),
+        }
         self.token.reset();
         JiebaStream { text, offsets: &self.offsets, next: 0, token: &mut self.token }
     }

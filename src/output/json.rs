@@ -96,6 +96,7 @@ pub struct SectionJson<'a> {
 
 #[derive(Serialize)]
 struct PassageJson<'a> {
+    id: String,
     ordinal: u64,
     text: &'a str,
 }
@@ -129,7 +130,7 @@ impl<'a> HitJson<'a> {
                 heading: hit.heading(),
                 path: Some(&hit.path),
             },
-            passage: PassageJson { ordinal: hit.ordinal, text: &hit.text },
+            passage: PassageJson { id: hit.id(), ordinal: hit.ordinal, text: &hit.text },
             matches: hit.matches.iter().map(|r| Span { start: r.start, end: r.end }).collect(),
         }
     }
@@ -138,6 +139,7 @@ impl<'a> HitJson<'a> {
 /// `show --json` passage lines.
 #[derive(Serialize)]
 pub struct ShowPassageJson<'a> {
+    id: String,
     ordinal: u64,
     section: SectionJson<'a>,
     text: &'a str,
@@ -154,6 +156,7 @@ impl<'a> ShowPassageJson<'a> {
     ) -> Self {
         let s = r.sections.get(section);
         ShowPassageJson {
+            id: crate::index::passage_id(&r.id, ordinal),
             ordinal,
             section: SectionJson {
                 kinds: s.map(|s| s.kinds.as_slice()).unwrap_or(&[]),

@@ -40,3 +40,47 @@ pub fn has_report_filters(f: &Filters) -> bool {
         && f.place.is_empty()
         && f.level.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::IndexReader;
+    use crate::query::parse;
+
+    /// The filters the index answers (fast fields and place chains,
+    /// [`crate::query::plan::filter_query`]) select exactly the reports
+    /// that these in-memory rules select, on the bundled corpus.
+    #[test]
+    fn index_filters_equal_record_filters() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        crate::index::build::build_at(&corpus, dir.path()).unwrap();
+        let reader = IndexReader::open(dir.path()).unwrap();
+        let all = reader.reports_where(&Filters::default()).unwrap();
+        assert!(all.len() > 50);
+        for q in [
+            "year:2019",
+            "year:2012..2015",
+            "year:..1960",
+            "year:2020.. year:1954",
+            "level:township",
+            "level:national level:county",
+            "province:四川",
+            "province:内蒙古 year:2013..",
+            "county:海拉尔",
+            "township:有庆",
+            "place:渠县",
+            "place:上海",
+            "city:呼伦贝尔",
+            "province:不存在",
+        ] {
+            let filters = parse(q).unwrap().filters;
+            let want: Vec<&str> =
+                all.iter().filter(|r| report_matches(&filters, r)).map(|r| r.id.as_str()).collect();
+            let got: Vec<String> =
+                reader.reports_where(&filters).unwrap().iter().map(|r| r.id.clone()).collect();
+            assert_eq!(got, want, "{q}");
+            assert_eq!(reader.count_reports(&filters).unwrap(), want.len(), "{q}");
+        }
+    }
+}

@@ -6,21 +6,23 @@
 //! a small share of the character-field score as a tie-breaker for words
 //! jieba never produces on its own (`镇` inside `有庆镇`).
 
+use std::ops::Bound;
+
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery,
-    TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+    RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
 use super::verify::Matcher;
-use crate::corpus::SectionKind;
-use crate::index::schema::{Fields, KIND_PASSAGE};
+use super::Filters;
+use crate::corpus::Level;
+use crate::index::schema::{
+    level_code, Fields, CHAIN_SEP, KIND_PASSAGE, KIND_REPORT, PLACE_LEVELS,
+};
 use crate::index::tokenizer::bigrams;
 use crate::text::segment;
-
-/// Weight of the character-field score relative to BM25 over words.
-const GRAM_WEIGHT: f32 = 0.2;
 
 /// The candidate query for a matcher: exact for words, AND, OR and NOT;
 /// for NEAR, both sides (the verifier checks the distance); always a
@@ -82,79 +84,210 @@ fn word_query(fields: &Fields, w: &str) -> Box<dyn Query> {
     }
 }
 
-/// Restrictions that do not come from the query words.
-#[derive(Debug, Clone, Default)]
-pub struct Scope {
-    /// Only passages of these reports (`None`: all reports).
-    pub reports: Option<Vec<String>>,
-    /// Only passages in sections of one of these kinds (empty: all).
-    pub sections: Vec<SectionKind>,
+/// Which documents a query is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// Passages (search, count, kwic).
+    Passage,
+    /// Report records (the `reports` listing, group sizes).
+    Report,
 }
 
-/// The full search query: passages only, matching `m` (all passages when
-/// `None`), within the scope, scored by BM25 over `ranking` (the words of
-/// the positive query words, see [`ranking_words`]; empty for unranked
-/// uses) plus a share of the character score.
+/// The filters as index clauses, all scored 0: the document kind, years,
+/// levels, places (a prefix of the last link of the place chain at a
+/// level, or at any level for `place:`) and, for passages, section kinds.
+/// Nothing is decided on report records in memory.
+pub fn filter_clauses(fields: &Fields, filters: &Filters, kind: DocKind) -> Vec<Box<dyn Query>> {
+    let mut out: Vec<Box<dyn Query>> = vec![Box::new(TermQuery::new(
+        Term::from_field_text(
+            fields.kind,
+            match kind {
+                DocKind::Passage => KIND_PASSAGE,
+                DocKind::Report => KIND_REPORT,
+            },
+        ),
+        IndexRecordOption::Basic,
+    ))];
+    if !filters.years.is_empty() {
+        let bound = |y: Option<i32>, f: fn(Term) -> Bound<Term>| {
+            y.map_or(Bound::Unbounded, |y| f(Term::from_field_i64(fields.year, i64::from(y))))
+        };
+        out.push(any_of(
+            filters
+                .years
+                .iter()
+                .map(|r| {
+                    Box::new(RangeQuery::new(
+                        bound(r.from, Bound::Included),
+                        bound(r.to, Bound::Included),
+                    )) as Box<dyn Query>
+                })
+                .collect(),
+        ));
+    }
+    if !filters.level.is_empty() {
+        let terms =
+            filters.level.iter().map(|l| Term::from_field_u64(fields.level, level_code(*l)));
+        out.push(Box::new(TermSetQuery::new(terms)));
+    }
+    for (level, values) in [
+        (Level::Province, &filters.province),
+        (Level::City, &filters.city),
+        (Level::County, &filters.county),
+        (Level::Township, &filters.township),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
+        let field = fields.place(level).expect("a place level");
+        out.push(any_of(values.iter().map(|v| place_query(field, v)).collect()));
+    }
+    if !filters.place.is_empty() {
+        out.push(any_of(
+            filters
+                .place
+                .iter()
+                .flat_map(|v| {
+                    PLACE_LEVELS.iter().filter_map(|l| fields.place(*l)).map(|f| place_query(f, v))
+                })
+                .collect(),
+        ));
+    }
+    if kind == DocKind::Passage && !filters.section.is_empty() {
+        let terms =
+            filters.section.iter().map(|k| Term::from_field_text(fields.section, k.as_str()));
+        out.push(Box::new(TermSetQuery::new(terms)));
+    }
+    out.into_iter().map(|q| Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>).collect()
+}
+
+/// Documents of `kind` that pass `filters` (no query words).
+pub fn filter_query(fields: &Fields, filters: &Filters, kind: DocKind) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        filter_clauses(fields, filters, kind).into_iter().map(|q| (Occur::Must, q)).collect(),
+    ))
+}
+
+/// Places whose own name (the last link of the chain in `field`) starts
+/// with `prefix`.
+fn place_query(field: tantivy::schema::Field, prefix: &str) -> Box<dyn Query> {
+    let sep = regex::escape(&CHAIN_SEP.to_string());
+    let pattern = format!("(.*{sep})?{}[^{sep}]*", regex::escape(prefix));
+    match RegexQuery::from_pattern(&pattern, field) {
+        Ok(q) => Box::new(q),
+        // An escaped literal is always a valid pattern; should the regex
+        // engine still refuse it, nothing matches rather than everything.
+        Err(_) => Box::new(BooleanQuery::new(Vec::new())),
+    }
+}
+
+/// One of several queries (the query itself when there is one).
+fn any_of(mut qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if qs.len() == 1 {
+        return qs.pop().expect("one query");
+    }
+    Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect()))
+}
+
+/// How the full search query scores the passages it matches: BM25 over
+/// some terms of some fields, each with a weight. Matching never depends on
+/// it: every clause here is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Scoring {
+    /// Weight of the exact-match query's own score (a phrase score on the
+    /// bigrams); 0 leaves it out.
+    pub match_weight: f32,
+    /// Terms of the `words` field (jieba words) and their weight.
+    pub words: Vec<String>,
+    /// Weight of `words`.
+    pub words_weight: f32,
+    /// Weight of the same terms in the heading path (`hwords`); 0 leaves
+    /// them out.
+    pub headings_weight: f32,
+    /// Terms of the `bi` field (character bigrams), scored as a bag of
+    /// terms, and their weight.
+    pub bigrams: Vec<String>,
+    /// Weight of `bigrams`.
+    pub bigrams_weight: f32,
+}
+
+impl Scoring {
+    /// No scoring: every match scores 0 (counting, concordances).
+    pub fn none() -> Scoring {
+        Scoring::default()
+    }
+}
+
+/// The full search query: passages passing `filters`, matching `m` (all
+/// passages when `None`), scored as `scoring` says.
 pub fn search_query(
     fields: &Fields,
     m: Option<&Matcher>,
-    scope: &Scope,
-    ranking: &[String],
+    filters: &Filters,
+    scoring: &Scoring,
 ) -> Box<dyn Query> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-        Occur::Must,
-        Box::new(ConstScoreQuery::new(
-            Box::new(TermQuery::new(
-                Term::from_field_text(fields.kind, KIND_PASSAGE),
-                IndexRecordOption::Basic,
-            )),
-            0.0,
-        )),
-    )];
-    if let Some(reports) = &scope.reports {
-        let terms = reports.iter().map(|id| Term::from_field_text(fields.report, id));
-        clauses.push((
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
-        ));
-    }
-    if !scope.sections.is_empty() {
-        let terms =
-            scope.sections.iter().map(|k| Term::from_field_text(fields.section, k.as_str()));
-        clauses.push((
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
-        ));
-    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+        filter_clauses(fields, filters, DocKind::Passage)
+            .into_iter()
+            .map(|q| (Occur::Must, q))
+            .collect();
     if let Some(m) = m {
-        clauses.push((Occur::Must, Box::new(BoostQuery::new(match_query(fields, m), GRAM_WEIGHT))));
-        for word in ranking {
-            clauses.push((
-                Occur::Should,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(fields.words, word),
-                    IndexRecordOption::WithFreqs,
-                )),
-            ));
-        }
+        let matched: Box<dyn Query> = if scoring.match_weight > 0.0 {
+            Box::new(BoostQuery::new(match_query(fields, m), scoring.match_weight))
+        } else {
+            Box::new(ConstScoreQuery::new(match_query(fields, m), 0.0))
+        };
+        clauses.push((Occur::Must, matched));
+        let mut optional = |field, terms: &[String], weight: f32| {
+            if weight <= 0.0 {
+                return;
+            }
+            for t in terms {
+                let q =
+                    TermQuery::new(Term::from_field_text(field, t), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight))));
+            }
+        };
+        optional(fields.words, &scoring.words, scoring.words_weight);
+        optional(fields.hwords, &scoring.words, scoring.headings_weight);
+        optional(fields.bi, &scoring.bigrams, scoring.bigrams_weight);
     }
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// The jieba words that rank the passages matching `m`: the distinct words
-/// of its positive query words. A query word that jieba produced somewhere
-/// in the corpus (a term of the `words` field: `枫桥经验`, `法律顾问`, `镇`)
-/// is its own word, as jieba segments a dictionary word on its own; only
-/// other query words (`法律顾问全覆盖`, `桥经`) are segmented, which is
-/// when jieba's dictionary is loaded (~0.1 s, most of a one-shot search).
-pub fn ranking_words(fields: &Fields, searcher: &tantivy::Searcher, m: &Matcher) -> Vec<String> {
+/// The distinct bigrams of the positive words of `m` (a two-character
+/// word is its own bigram; single characters have none), for BM25 over
+/// bigrams.
+pub fn ranking_bigrams(m: &Matcher) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in m.positive_words() {
-        let known = segment::is_word(w)
-            && searcher.doc_freq(&Term::from_field_text(fields.words, w)).is_ok_and(|n| n > 0);
-        let words = if known { vec![w] } else { segment::words(w) };
-        for word in words {
-            if !out.iter().any(|o| o == word) {
+        for (_, g) in bigrams(w) {
+            if !out.contains(&g) {
+                out.push(g);
+            }
+        }
+    }
+    out
+}
+
+/// The jieba words that rank the passages matching `m`: the distinct words
+/// of its positive query words. A query word that is a term of the
+/// `words` field (`枫桥经验`, `法律顾问`, `镇`) is its own word; any other
+/// (`矛盾纠纷化解`, `法律顾问全覆盖`) is cut into the fewest terms of the
+/// index's own vocabulary that cover it ([`segment_by_vocabulary`]). The
+/// vocabulary *is* jieba's segmentation of the corpus (in search mode, so
+/// it holds the parts of long words too), so this cuts the query as jieba
+/// cut the text, without loading jieba's dictionary (~0.1 s, most of a
+/// one-shot search) at query time.
+pub fn ranking_words(fields: &Fields, searcher: &tantivy::Searcher, m: &Matcher) -> Vec<String> {
+    let known = |w: &str| {
+        segment::is_word(w)
+            && searcher.doc_freq(&Term::from_field_text(fields.words, w)).is_ok_and(|n| n > 0)
+    };
+    let mut out: Vec<String> = Vec::new();
+    for w in m.positive_words() {
+        for word in segment_by_vocabulary(w, &known) {
+            if !out.iter().any(|o| *o == word) {
                 out.push(word.to_string());
             }
         }
@@ -162,10 +295,68 @@ pub fn ranking_words(fields: &Fields, searcher: &tantivy::Searcher, m: &Matcher)
     out
 }
 
+/// Cuts `word` into the fewest pieces that `known` accepts, leaving out
+/// characters no known piece covers (punctuation, or characters the corpus
+/// never has as a word). Pieces are at most [`MAX_PIECE`] characters long.
+pub fn segment_by_vocabulary<'w>(word: &'w str, known: &dyn Fn(&str) -> bool) -> Vec<&'w str> {
+    if known(word) {
+        return vec![word];
+    }
+    let mut bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
+    let n = bounds.len();
+    bounds.push(word.len());
+    // best[i] = (cost, previous boundary, piece known) of the best cut of
+    // the first i characters; an unknown character costs more than any
+    // known piece, so known pieces cover as much as they can.
+    const SKIP: u32 = 1000;
+    let mut best: Vec<(u32, usize, bool)> = vec![(u32::MAX, 0, false); n + 1];
+    best[0] = (0, 0, false);
+    for i in 1..=n {
+        let skip = best[i - 1].0.saturating_add(SKIP);
+        if skip < best[i].0 {
+            best[i] = (skip, i - 1, false);
+        }
+        for j in i.saturating_sub(MAX_PIECE)..i {
+            if best[j].0 == u32::MAX {
+                continue;
+            }
+            let cost = best[j].0 + 1;
+            if cost < best[i].0 && known(&word[bounds[j]..bounds[i]]) {
+                best[i] = (cost, j, true);
+            }
+        }
+    }
+    let mut pieces = Vec::new();
+    let mut i = n;
+    while i > 0 {
+        let (_, j, is_known) = best[i];
+        if is_known {
+            pieces.push(&word[bounds[j]..bounds[i]]);
+        }
+        i = j;
+    }
+    pieces.reverse();
+    pieces
+}
+
+/// The longest piece [`segment_by_vocabulary`] tries.
+const MAX_PIECE: usize = 12;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::index::IndexReader;
+
+    #[test]
+    fn vocabulary_cuts_use_the_fewest_known_pieces() {
+        let vocab = ["法律", "顾问", "法律顾问", "全覆盖", "覆盖", "全"];
+        let known = |w: &str| vocab.contains(&w);
+        assert_eq!(segment_by_vocabulary("法律顾问全覆盖", &known), ["法律顾问", "全覆盖"]);
+        assert_eq!(segment_by_vocabulary("法律顾问", &known), ["法律顾问"]);
+        assert_eq!(segment_by_vocabulary("x法律y", &known), ["法律"]);
+        assert!(segment_by_vocabulary("xyz", &known).is_empty());
+        assert!(segment_by_vocabulary("", &known).is_empty());
+    }
 
     #[test]
     fn ranking_words_are_known_terms_or_jieba_words() {
@@ -189,9 +380,11 @@ mod tests {
             assert_eq!(words(q), [q]);
             assert_eq!(words(q), segment::words(q));
         }
-        // Anything else is segmented.
+        // Anything else is cut into terms of the index, as jieba cut it.
         assert_eq!(words("法律顾问全覆盖"), segment::words("法律顾问全覆盖"));
-        assert!(words("法律顾问全覆盖").len() >= 2);
-        assert_eq!(words("桥经"), segment::words("桥经"));
+        assert_eq!(words("法律顾问全覆盖").len(), 3);
+        assert_eq!(words("新时代枫桥经验法律顾问"), segment::words("新时代枫桥经验法律顾问"));
+        // Characters the corpus never has as words are left out.
+        assert!(words("桥经").iter().all(|w| w.chars().count() == 1));
     }
 }

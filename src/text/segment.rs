@@ -65,6 +65,70 @@ pub fn words_with_byte_offsets(normalized: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// Search-mode segmentation of already-normalized text, as byte ranges in
+/// order of position: every word of [`words`], each followed by the
+/// dictionary words inside it when it is longer than two characters
+/// (`法律顾问`, `顾问` and `制度` inside `法律顾问制度`; `第一责任人` inside
+/// `第一责任人职责`), so that a query word hidden in a longer dictionary
+/// word still counts for ranking. (jieba's own `cut_for_search` offers
+/// only the 2- and 3-character parts, which misses the 4-character
+/// domain terms that matter most here.)
+pub fn search_words_with_byte_offsets(normalized: &str) -> Vec<(usize, usize)> {
+    let jieba = jieba();
+    let mut out = Vec::new();
+    PARTS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        for t in jieba.cut(normalized, false) {
+            if !is_word(t.word) {
+                continue;
+            }
+            out.push((t.byte_start, t.byte_end));
+            let chars = t.word.chars().count();
+            // Long tokens (numbers, URLs, English) hold no dictionary words
+            // worth a quadratic search.
+            if chars <= 2 || chars > 12 {
+                continue;
+            }
+            if cache.len() > 200_000 {
+                cache.clear();
+            }
+            let parts = cache.entry(t.word.to_string()).or_insert_with(|| parts_of(t.word));
+            out.extend(parts.iter().map(|&(a, b)| (t.byte_start + a, t.byte_start + b)));
+        }
+    });
+    out
+}
+
+thread_local! {
+    /// Long word → the byte ranges of the dictionary words inside it: words
+    /// repeat (a report says 法律顾问制度 many times), the search does not
+    /// need to.
+    static PARTS: std::cell::RefCell<std::collections::HashMap<String, Vec<(usize, usize)>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Every substring of two or more characters, shorter than the word, that
+/// the dictionary knows, as byte ranges.
+fn parts_of(word: &str) -> Vec<(usize, usize)> {
+    let jieba = jieba();
+    let mut starts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
+    let n = starts.len();
+    starts.push(word.len());
+    let mut out = Vec::new();
+    for i in 0..n {
+        for j in i + 2..=n {
+            if (i, j) == (0, n) {
+                continue;
+            }
+            let part = &word[starts[i]..starts[j]];
+            if jieba.has_word(part) && is_word(part) {
+                out.push((starts[i], starts[j]));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +149,22 @@ mod tests {
         assert!(w.contains(&"谁执法谁普法"), "{w:?}");
         assert!(w.contains(&"法律顾问"), "{w:?}");
         assert!(!w.contains(&","));
+    }
+
+    #[test]
+    fn search_mode_finds_words_inside_words() {
+        let text = "完善法律顾问制度和第一责任人职责";
+        let words: Vec<&str> =
+            search_words_with_byte_offsets(text).iter().map(|&(a, b)| &text[a..b]).collect();
+        // jieba keeps 法律顾问制度 whole only if its dictionary has it; in
+        // search mode the parts are there either way.
+        assert!(words.contains(&"法律顾问"), "{words:?}");
+        assert!(words.contains(&"顾问"), "{words:?}");
+        assert!(words.contains(&"第一责任人"), "{words:?}");
+        let precise = super::words(text);
+        assert!(words.iter().all(|w| precise.contains(w) || w.chars().count() >= 2), "{words:?}");
+        // The precise-mode words come first, in order.
+        assert_eq!(words[0], "完善");
     }
 
     #[test]
