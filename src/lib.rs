@@ -54,5 +54,6 @@ pub mod index;
 pub mod isolate;
 pub mod output;
 pub mod query;
+pub mod rank;
 pub mod search;
 pub mod text;

@@ -19,133 +19,22 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, Term};
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, Term};
 
 use crate::corpus::SectionKind;
 use crate::index::postings::SegmentSpans;
 use crate::index::schema::{Fields, FLAG_HEADING, KIND_PASSAGE};
 use crate::index::{passage_id, IndexReader, ReportRecord};
-use crate::query::plan::{self, Scoring};
+use crate::query::plan;
 use crate::query::{Filters, Matcher};
+use crate::rank::{self, Collection, RankField, ScoredTerm};
 use crate::text::Normalized;
 
-/// A ranking function. [`Ranker::Baogao`] is what `search` uses; the
-/// others are the baselines the relevance test set (`tests/relevance/`)
-/// measures it against, reachable with the hidden `search --ranker` flag.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Ranker {
-    /// BM25 over search-mode words, in the text and (less) in the heading
-    /// path, plus BM25 over the query's bigrams; a prior on passage length
-    /// (short lines and very long walls rank lower), bare headings below
-    /// passages with content, and proximity of the query words.
-    #[default]
-    Baogao,
-    /// The ranking of index format 3: BM25 over words plus a fifth of the
-    /// phrase score on bigrams, a proximity boost and headings × 0.8.
-    V1,
-    /// Plain BM25 over jieba words.
-    Bm25Words,
-    /// Plain BM25 over the query's character bigrams.
-    Bm25Bigrams,
-}
-
-impl Ranker {
-    /// Parses a `--ranker` name.
-    pub fn parse(s: &str) -> Option<Ranker> {
-        Some(match s {
-            "baogao" => Ranker::Baogao,
-            "v1" => Ranker::V1,
-            "bm25-words" => Ranker::Bm25Words,
-            "bm25-bigrams" => Ranker::Bm25Bigrams,
-            _ => return None,
-        })
-    }
-
-    /// The names `--ranker` accepts.
-    pub const NAMES: &'static str = "baogao, v1, bm25-words, bm25-bigrams";
-
-    fn scoring(self, words: Vec<String>, bigrams: Vec<String>) -> Scoring {
-        match self {
-            Ranker::Baogao => Scoring {
-                words,
-                words_weight: 1.0,
-                headings_weight: HEADINGS_WEIGHT,
-                bigrams,
-                bigrams_weight: BIGRAMS_WEIGHT,
-                ..Scoring::none()
-            },
-            Ranker::V1 => {
-                Scoring { match_weight: 0.2, words, words_weight: 1.0, ..Scoring::none() }
-            }
-            Ranker::Bm25Words => Scoring { words, words_weight: 1.0, ..Scoring::none() },
-            Ranker::Bm25Bigrams => Scoring { bigrams, bigrams_weight: 1.0, ..Scoring::none() },
-        }
-    }
-
-    /// The final score of a hit from its BM25 score and its features.
-    fn finish(self, bm25: f32, chars: u64, heading: bool, gap: Option<usize>) -> f32 {
-        match self {
-            Ranker::Baogao => {
-                let mut score = bm25 * length_prior(chars);
-                if let Some(gap) = gap {
-                    score *= 1.0 + PROXIMITY_WEIGHT / (1.0 + gap as f32 / PROXIMITY_SCALE);
-                }
-                if heading {
-                    score *= BARE_HEADING_FACTOR;
-                }
-                score
-            }
-            Ranker::V1 => {
-                let mut score = bm25;
-                if let Some(gap) = gap {
-                    score += 0.5 * score.max(1.0) / (1.0 + gap as f32 / 10.0);
-                }
-                if heading {
-                    score *= 0.8;
-                }
-                score
-            }
-            Ranker::Bm25Words | Ranker::Bm25Bigrams => bm25,
-        }
-    }
-
-    /// Whether the final score uses the proximity of the query words.
-    fn uses_proximity(self) -> bool {
-        matches!(self, Ranker::Baogao | Ranker::V1)
-    }
-}
-
-/// Weight of BM25 over the heading path's words, relative to the text's.
-const HEADINGS_WEIGHT: f32 = 0.5;
-/// Weight of BM25 over the query's bigrams, relative to words.
-const BIGRAMS_WEIGHT: f32 = 0.3;
-/// How much the query words touching multiplies the score by (1 + this).
-const PROXIMITY_WEIGHT: f32 = 0.5;
-/// The gap (characters) at which the proximity bonus has halved.
-const PROXIMITY_SCALE: f32 = 8.0;
-/// Bare headings rank below passages with content.
-const BARE_HEADING_FACTOR: f32 = 0.5;
-/// Passages shorter than this (characters) are discounted…
-const SHORT_PASSAGE: f32 = 30.0;
-/// … and passages longer than this too, more gently.
-const LONG_PASSAGE: f32 = 600.0;
-
-/// The length prior: 1 for passages of ordinary length; below 1 for
-/// slogan-length lines (`依法行政强法治。`), whose BM25 is inflated by
-/// length normalization, and, gently, for walls of text that match any
-/// query somewhere.
-fn length_prior(chars: u64) -> f32 {
-    let n = chars.max(1) as f32;
-    if n < SHORT_PASSAGE {
-        (n / SHORT_PASSAGE).sqrt()
-    } else if n > LONG_PASSAGE {
-        (LONG_PASSAGE / n).powf(0.3)
-    } else {
-        1.0
-    }
-}
+pub use crate::rank::Ranker;
 
 /// One search result.
 #[derive(Debug, Clone)]
@@ -282,17 +171,19 @@ impl<'a> Searcher<'a> {
     ) -> Result<SearchResults, SearchError> {
         let fields = &self.reader.fields;
         let searcher = &self.reader.searcher;
-        let scoring = match matcher {
-            Some(m) => {
-                ranker.scoring(plan::ranking_words(fields, searcher, m), plan::ranking_bigrams(m))
-            }
-            None => Scoring::none(),
+        let terms = match matcher {
+            Some(m) => self.scored_terms(m, ranker)?,
+            None => Vec::new(),
         };
-        let query = plan::search_query(fields, matcher, filters, &scoring);
+        let collection =
+            if terms.is_empty() { Collection::default() } else { self.reader.collection()? };
+        let query = plan::search_query(fields, matcher, filters);
         let collector = RankCollector {
             fields,
             matcher,
             ranker,
+            terms: &terms,
+            collection,
             keep: page.limit.map(|l| page.offset.saturating_add(l)),
         };
         let ranked = searcher.search(&query, &collector)?;
@@ -324,6 +215,41 @@ impl<'a> Searcher<'a> {
         Ok(SearchResults { hits, total: ranked.total, reports: ranked.reports.len() })
     }
 
+    /// The terms that score the hits of `m` under `ranker`, with their
+    /// idf: the query's words (cut by the index's vocabulary) in the
+    /// text and the heading path, and its bigrams.
+    pub fn scored_terms(
+        &self,
+        m: &Matcher,
+        ranker: Ranker,
+    ) -> Result<Vec<ScoredTerm>, SearchError> {
+        let fields = &self.reader.fields;
+        let words = plan::ranking_words(fields, &self.reader.searcher, m);
+        let bigrams = plan::ranking_bigrams(m);
+        let collection = self.reader.collection()?;
+        let mut out = Vec::new();
+        for field in RankField::ALL {
+            let weight = ranker.weight(field);
+            if weight <= 0.0 {
+                continue;
+            }
+            let list = if field == RankField::Bigrams { &bigrams } else { &words };
+            for term in list {
+                let df = self.reader.doc_freq(field, term)?;
+                if df == 0 {
+                    continue;
+                }
+                out.push(ScoredTerm {
+                    field,
+                    term: term.clone(),
+                    weight,
+                    idf: rank::idf(df, collection.passages),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// The addresses of every passage that passes `filters` and matches
     /// `matcher` exactly, in index order.
     pub fn matching(
@@ -332,7 +258,7 @@ impl<'a> Searcher<'a> {
         filters: &Filters,
     ) -> Result<Vec<DocAddress>, SearchError> {
         let fields = &self.reader.fields;
-        let query = plan::search_query(fields, matcher, filters, &Scoring::none());
+        let query = plan::search_query(fields, matcher, filters);
         Ok(self.reader.searcher.search(&query, &MatchCollector { fields, matcher })?)
     }
 
@@ -371,7 +297,7 @@ impl<'a> Searcher<'a> {
         f: &mut dyn FnMut(&PassageDoc, usize) -> std::io::Result<()>,
     ) -> Result<Result<usize, std::io::Error>, SearchError> {
         let fields = &self.reader.fields;
-        let query = plan::search_query(fields, matcher, filters, &Scoring::none());
+        let query = plan::search_query(fields, matcher, filters);
         let keyed = self.reader.searcher.search(&query, &KeyCollector { fields, matcher })?;
         // Report number → rank of its path.
         let mut paths = self.reader.report_paths()?;
@@ -548,6 +474,8 @@ struct RankCollector<'a> {
     fields: &'a Fields,
     matcher: Option<&'a Matcher>,
     ranker: Ranker,
+    terms: &'a [ScoredTerm],
+    collection: Collection,
     keep: Option<usize>,
 }
 
@@ -557,6 +485,10 @@ struct RankSegment {
     spans: Option<SegmentSpans>,
     proximity: bool,
     ranker: Ranker,
+    /// Per scored term: its postings in this segment (`None`: absent).
+    postings: Vec<(ScoredTerm, Option<SegmentPostings>)>,
+    /// Per ranking field: the field norms and the average length.
+    norms: Vec<(FieldNormReader, f32)>,
     rnum: Column<u64>,
     ordinal: Column<u64>,
     flags: Column<u64>,
@@ -591,6 +523,27 @@ impl Collector for RankCollector<'_> {
             spans,
             proximity,
             ranker: self.ranker,
+            postings: self
+                .terms
+                .iter()
+                .map(|t| -> tantivy::Result<_> {
+                    let field = self.fields.rank_field(t.field);
+                    let term = Term::from_field_text(field, &t.term);
+                    let p = reader
+                        .inverted_index(field)?
+                        .read_postings(&term, IndexRecordOption::WithFreqs)?;
+                    Ok((t.clone(), p))
+                })
+                .collect::<tantivy::Result<_>>()?,
+            norms: RankField::ALL
+                .iter()
+                .map(|f| -> tantivy::Result<_> {
+                    Ok((
+                        reader.get_fieldnorms_reader(self.fields.rank_field(*f))?,
+                        self.collection.average(*f),
+                    ))
+                })
+                .collect::<tantivy::Result<_>>()?,
             rnum: ff.u64("rnum")?,
             ordinal: ff.u64("ordinal")?,
             flags: ff.u64("flags")?,
@@ -602,7 +555,7 @@ impl Collector for RankCollector<'_> {
     }
 
     fn requires_scoring(&self) -> bool {
-        true
+        false
     }
 
     fn merge_fruits(&self, fruits: Vec<RankedHits>) -> tantivy::Result<RankedHits> {
@@ -620,7 +573,7 @@ impl Collector for RankCollector<'_> {
 impl SegmentCollector for RankSegment {
     type Fruit = RankedHits;
 
-    fn collect(&mut self, doc: DocId, score: Score) {
+    fn collect(&mut self, doc: DocId, _score: Score) {
         let mut gap = None;
         if let (Some(m), Some(spans)) = (&self.matcher, &mut self.spans) {
             let src = spans.at(doc);
@@ -633,7 +586,18 @@ impl SegmentCollector for RankSegment {
         }
         let heading = self.flags.first(doc).unwrap_or(0) & FLAG_HEADING != 0;
         let chars = self.chars.first(doc).unwrap_or(0);
-        let score = self.ranker.finish(score, chars, heading, gap);
+        let mut bm25 = 0.0;
+        for (term, postings) in &mut self.postings {
+            let Some(p) = postings else { continue };
+            if p.doc() < doc {
+                p.seek(doc);
+            }
+            if p.doc() == doc {
+                let (norms, average) = &self.norms[term.field.index()];
+                bm25 += rank::bm25(term, p.term_freq(), norms.fieldnorm(doc), *average);
+            }
+        }
+        let score = self.ranker.finish(bm25, chars, heading, gap);
         let rnum = self.rnum.first(doc).unwrap_or(0);
         self.total += 1;
         self.reports.insert(rnum);

@@ -584,7 +584,7 @@ fn tally(
     let fields = &reader.fields;
     let searcher = &reader.searcher;
     let matched = searcher.search(
-        &plan::search_query(fields, Some(matcher), filters, &plan::Scoring::none()),
+        &plan::search_query(fields, Some(matcher), filters),
         &TallyCollector { fields, matcher: Some(matcher), groupings },
     )?;
     let by_passages =

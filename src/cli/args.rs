@@ -196,7 +196,7 @@ pub struct SearchArgs {
     /// --limit, so `--offset 20 --limit 20` is the second page of 20).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub offset: usize,
-    /// The ranking function (for the relevance evaluation: baogao, v1,
+    /// The ranking function (for the relevance evaluation: baogao,
     /// bm25-words, bm25-bigrams).
     #[arg(long, default_value = "baogao", value_name = "NAME", hide = true)]
     pub ranker: String,

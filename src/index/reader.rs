@@ -31,6 +31,7 @@ pub struct IndexReader {
     /// The payload of the last commit.
     pub payload: Payload,
     cache: Mutex<HashMap<String, Arc<ReportRecord>>>,
+    collection: std::sync::OnceLock<crate::rank::Collection>,
 }
 
 /// Why an index could not be opened.
@@ -64,7 +65,46 @@ impl IndexReader {
             searcher,
             payload: opened.payload,
             cache: Mutex::new(HashMap::new()),
+            collection: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The ranking statistics of the live passages (computed once per
+    /// reader: one pass over the field norms, a byte per passage).
+    pub fn collection(&self) -> tantivy::Result<crate::rank::Collection> {
+        if let Some(c) = self.collection.get() {
+            return Ok(*c);
+        }
+        use crate::rank::RankField;
+        let passages = self.searcher.search(
+            &TermQuery::new(
+                Term::from_field_text(self.fields.kind, super::schema::KIND_PASSAGE),
+                IndexRecordOption::Basic,
+            ),
+            &Count,
+        )? as u64;
+        let mut lengths = [0u64; 3];
+        for seg in self.searcher.segment_readers() {
+            let alive = seg.alive_bitset();
+            for field in RankField::ALL {
+                let norms = seg.get_fieldnorms_reader(self.fields.rank_field(field))?;
+                let mut sum = 0u64;
+                for doc in 0..seg.max_doc() {
+                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                        sum += norms.fieldnorm(doc) as u64;
+                    }
+                }
+                lengths[field.index()] += sum;
+            }
+        }
+        let c = crate::rank::Collection { passages, lengths };
+        Ok(*self.collection.get_or_init(|| c))
+    }
+
+    /// How many live passages hold `term` in a ranking field.
+    pub fn doc_freq(&self, field: crate::rank::RankField, term: &str) -> tantivy::Result<u64> {
+        let t = Term::from_field_text(self.fields.rank_field(field), term);
+        Ok(self.searcher.search(&TermQuery::new(t, IndexRecordOption::Basic), &Count)? as u64)
     }
 
     /// One report record by id.

@@ -175,6 +175,15 @@ impl Fields {
         Some(fields)
     }
 
+    /// The tantivy field of a ranking field.
+    pub fn rank_field(&self, field: crate::rank::RankField) -> Field {
+        match field {
+            crate::rank::RankField::Words => self.words,
+            crate::rank::RankField::Headings => self.hwords,
+            crate::rank::RankField::Bigrams => self.bi,
+        }
+    }
+
     /// The place field of a level (`None` for [`Level::National`]).
     pub fn place(&self, level: Level) -> Option<Field> {
         match level {

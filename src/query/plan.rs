@@ -9,8 +9,8 @@
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
-    RegexQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
@@ -189,68 +189,17 @@ fn any_of(mut qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect()))
 }
 
-/// How the full search query scores the passages it matches: BM25 over
-/// some terms of some fields, each with a weight. Matching never depends on
-/// it: every clause here is optional.
-#[derive(Debug, Clone, Default)]
-pub struct Scoring {
-    /// Weight of the exact-match query's own score (a phrase score on the
-    /// bigrams); 0 leaves it out.
-    pub match_weight: f32,
-    /// Terms of the `words` field (jieba words) and their weight.
-    pub words: Vec<String>,
-    /// Weight of `words`.
-    pub words_weight: f32,
-    /// Weight of the same terms in the heading path (`hwords`); 0 leaves
-    /// them out.
-    pub headings_weight: f32,
-    /// Terms of the `bi` field (character bigrams), scored as a bag of
-    /// terms, and their weight.
-    pub bigrams: Vec<String>,
-    /// Weight of `bigrams`.
-    pub bigrams_weight: f32,
-}
-
-impl Scoring {
-    /// No scoring: every match scores 0 (counting, concordances).
-    pub fn none() -> Scoring {
-        Scoring::default()
-    }
-}
-
-/// The full search query: passages passing `filters`, matching `m` (all
-/// passages when `None`), scored as `scoring` says.
-pub fn search_query(
-    fields: &Fields,
-    m: Option<&Matcher>,
-    filters: &Filters,
-    scoring: &Scoring,
-) -> Box<dyn Query> {
+/// The full search query: passages passing `filters` and matching `m` (all
+/// passages when `None`), every clause scored 0 — ranking is computed by
+/// the collector ([`crate::rank`]), not by tantivy's scorer.
+pub fn search_query(fields: &Fields, m: Option<&Matcher>, filters: &Filters) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> =
         filter_clauses(fields, filters, DocKind::Passage)
             .into_iter()
             .map(|q| (Occur::Must, q))
             .collect();
     if let Some(m) = m {
-        let matched: Box<dyn Query> = if scoring.match_weight > 0.0 {
-            Box::new(BoostQuery::new(match_query(fields, m), scoring.match_weight))
-        } else {
-            Box::new(ConstScoreQuery::new(match_query(fields, m), 0.0))
-        };
-        clauses.push((Occur::Must, matched));
-        let mut optional = |field, terms: &[String], weight: f32| {
-            if weight <= 0.0 {
-                return;
-            }
-            for t in terms {
-                let q =
-                    TermQuery::new(Term::from_field_text(field, t), IndexRecordOption::WithFreqs);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight))));
-            }
-        };
-        optional(fields.words, &scoring.words, scoring.words_weight);
-        optional(fields.hwords, &scoring.words, scoring.headings_weight);
-        optional(fields.bi, &scoring.bigrams, scoring.bigrams_weight);
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(match_query(fields, m), 0.0))));
     }
     Box::new(BooleanQuery::new(clauses))
 }
