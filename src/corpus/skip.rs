@@ -23,6 +23,9 @@ pub enum SkipReason {
     /// Decoded, but no text left after extraction (e.g. an HTML page
     /// without article text).
     NoText,
+    /// A PDF whose text cannot be had (a scan, a password, damage, fonts
+    /// without a Unicode map, not a PDF at all), with what to do about it.
+    Pdf(String),
 }
 
 impl fmt::Display for SkipReason {
@@ -38,6 +41,7 @@ impl fmt::Display for SkipReason {
             }
             SkipReason::Unreadable(why) => write!(f, "unreadable: {why}"),
             SkipReason::NoText => write!(f, "no text found"),
+            SkipReason::Pdf(why) => write!(f, "{why}"),
         }
     }
 }
