@@ -21,10 +21,9 @@ fn main() {
             Ok(doc) => {
                 println!("{}", doc.text);
                 eprintln!(
-                    "{path}: {ms:.1} ms, {} chars, title {:?}, created {:?}",
+                    "{path}: {ms:.1} ms, {} chars, title {:?}",
                     doc.text.chars().count(),
-                    doc.title,
-                    doc.created
+                    doc.title
                 );
             }
             Err(reason) => eprintln!("{path}: {ms:.1} ms, skipped: {reason}"),

@@ -13,3 +13,4 @@ mod formats;
 mod incremental;
 mod metadata;
 mod oracle;
+mod pdf;

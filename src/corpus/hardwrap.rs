@@ -262,7 +262,14 @@ pub fn starts_item(text: &str) -> bool {
         '①'..='⑳' | '●' | '◆' | '■' | '•' | '★' | '▲' | '※' | '—' | '-' | '－' => {
             true
         }
-        '第' => second.is_some_and(|c| NUMERALS.contains(c)),
+        // `第一部分` `第三章` `第一，`, not `第三方`.
+        '第' => {
+            let rest: String = text.chars().skip(1).skip_while(|c| NUMERALS.contains(*c)).collect();
+            second.is_some_and(|c| NUMERALS.contains(c))
+                && ["部分", "章", "节", "条", "、", "，", ",", "是"]
+                    .iter()
+                    .any(|s| rest.starts_with(s))
+        }
         c if NUMERALS.contains(c) => {
             let rest: String = text.chars().skip_while(|c| NUMERALS.contains(*c)).take(1).collect();
             matches!(rest.as_str(), "、" | "." | "．" | "是")
@@ -359,11 +366,22 @@ mod tests {
 
     #[test]
     fn pages_lose_their_numbers_and_heads() {
-        let full = "第一页的第一行文字内容足够长足够长足够长足\n";
+        // Lines of 21 characters (42 columns), each different (running
+        // heads may differ in their digits, so the numbers are Chinese).
+        let cn = |n: usize| "〇一二三四".chars().nth(n).unwrap();
+        let line = |page: usize, n: usize| {
+            format!("第{}页第{}行的文字内容写到这一行的末尾为止\n", cn(page), cn(n))
+        };
         let text = format!(
-            "{full}{full}{full}第一页的第四行文字内容足够长足够长足枫桥\n\n- 1 -\n\x0c\
-             某镇2024年度报告\n\n经验。这是第二页的第一行文字内容足够长足\n{full}{full}第二页的末行\n\n- 2 -\n\x0c\
-             某镇2024年度报告\n\n第三页的第一行文字内容足够长足够长足够长足\n第三页的第二行。\n\n- 3 -\n\x0c"
+            "{}{}{}第一页的第四行文字内容足够长足够长足枫桥\n\n- 1 -\n\x0c\
+             某镇2024年度报告\n\n经验。这是第二页的第一行文字内容足够长足\n{}{}第二页的末行\n\n- 2 -\n\x0c\
+             某镇2024年度报告\n\n{}第三页的第二行。\n\n- 3 -\n\x0c",
+            line(1, 1),
+            line(1, 2),
+            line(1, 3),
+            line(2, 2),
+            line(2, 3),
+            line(3, 1),
         );
         let text = text.as_str();
         let joined = unwrap(text).unwrap();

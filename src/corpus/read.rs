@@ -72,9 +72,8 @@ pub fn read(file: &CorpusFile, table: &MetadataTable) -> Result<Report, SkipReas
                 return Err(SkipReason::Empty);
             }
             let doc = pdf::extract(&bytes)?;
-            // Weak clues only: the text's own title and dates win.
+            // A weak clue: used only when the text's own title is not found.
             hints.title = doc.title;
-            hints.created = doc.created;
             (doc.text, "pdf".to_string())
         }
         _ => {

@@ -37,18 +37,21 @@ use crate::corpus::SkipReason;
 /// At most this many pages are read; a report has a few dozen.
 pub const MAX_PAGES: usize = 5000;
 
-/// What a PDF gave: its text and the weak clues of its document information.
+/// What a PDF gave: its text and the title of its document information.
+///
+/// The document information is a weak clue. Many PDFs carry the title of the
+/// template they were made from, or a file name, so `/Title` is passed on
+/// only when the text itself opens with it (it then helps to find a title
+/// that the layout broke over lines). `/CreationDate` is not used: it says
+/// when the file was made, which may be years after the report (the PDFs of
+/// `tests/data/pdf/` were made in 2026 from reports of 2019–2025).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PdfText {
     /// The text, one paragraph per line.
     pub text: String,
-    /// `/Title` of the document information, cleaned, if it looks like a
-    /// report title (the text's own title wins: many PDFs carry the title of
-    /// the template they were made from, or a file name).
+    /// `/Title` of the document information, cleaned, when the first lines
+    /// of the text contain it.
     pub title: Option<String>,
-    /// `/CreationDate` as `YYYY-MM-DD`: when the file was made, which may be
-    /// long after the report was written.
-    pub created: Option<String>,
 }
 
 /// Extracts the text of a PDF file.
@@ -162,18 +165,18 @@ fn extract_inner(bytes: &[u8]) -> Result<PdfText, SkipReason> {
              OCR it (e.g. `ocrmypdf --force-ocr -l chi_sim in.pdf out.pdf`) or get a .docx/.txt copy"
         )));
     }
-    let info = info_dict(&doc);
-    Ok(PdfText {
-        text,
-        title: info
-            .as_ref()
-            .and_then(|d| info_string(&doc, d, b"Title"))
-            .and_then(|t| clean_title(&t)),
-        created: info
-            .as_ref()
-            .and_then(|d| info_string(&doc, d, b"CreationDate"))
-            .and_then(|d| pdf_date(&d)),
-    })
+    let title = info_dict(&doc)
+        .and_then(|d| info_string(&doc, &d, b"Title"))
+        .and_then(|t| clean_title(&t))
+        .filter(|t| opens_with(&text, t));
+    Ok(PdfText { text, title })
+}
+
+/// Whether `title` (spaces aside) is in the first 20 lines of `text`.
+fn opens_with(text: &str, title: &str) -> bool {
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let head: String = text.lines().take(20).map(squeeze).collect();
+    head.contains(&squeeze(title))
 }
 
 fn encrypted() -> SkipReason {
@@ -267,31 +270,22 @@ fn clean_title(raw: &str) -> Option<String> {
     (t.chars().filter(|c| is_han(*c)).count() >= 4).then(|| t.to_owned())
 }
 
-/// `D:20240131093000+08'00'` → `2024-01-31`.
-fn pdf_date(raw: &str) -> Option<String> {
-    let d = raw.trim().trim_start_matches("D:");
-    let digits: String = d.chars().take_while(char::is_ascii_digit).take(8).collect();
-    if digits.len() < 8 {
-        return None;
-    }
-    let (y, m, day) = (&digits[..4], &digits[4..6], &digits[6..8]);
-    let (mn, dn): (u32, u32) = (m.parse().ok()?, day.parse().ok()?);
-    ((1..=12).contains(&mn) && (1..=31).contains(&dn)).then(|| format!("{y}-{m}-{day}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn dates_and_titles() {
-        assert_eq!(pdf_date("D:20240131093000+08'00'").as_deref(), Some("2024-01-31"));
-        assert_eq!(pdf_date("D:2024").as_deref(), None);
+    fn titles() {
         assert_eq!(
             clean_title("Microsoft Word - 关于2023年法治政府建设情况的报告.docx").as_deref(),
             Some("关于2023年法治政府建设情况的报告")
         );
         assert_eq!(clean_title("untitled"), None);
+        assert!(opens_with(
+            "关于2023年法治政府\n建设情况的报告\n正文。",
+            "关于2023年法治政府建设情况的报告"
+        ));
+        assert!(!opens_with("正文。", "关于2023年法治政府建设情况的报告"));
     }
 
     #[test]
