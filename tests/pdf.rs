@@ -46,6 +46,7 @@ fn pairs() -> Vec<(PathBuf, PathBuf)> {
     vec![
         (pdf.join("fpdf-000.pdf"), seed000.clone()),
         (pdf.join("gs-000.pdf"), seed000.clone()),
+        (pdf.join("no-tounicode.pdf"), seed000.clone()),
         (pdf.join("lo-004.pdf"), seed004.clone()),
         (pdf.join("owner-password.pdf"), seed004.clone()),
         (pdf.join("lo-日照.pdf"), pdf.join("twins/日照.docx")),
@@ -175,7 +176,7 @@ fn unreadable_pdfs_are_skipped_with_what_to_do() {
     for f in [
         "scan.pdf",
         "encrypted.pdf",
-        "no-tounicode.pdf",
+        "garbage.pdf",
         "truncated.pdf",
         "not-a-pdf.pdf",
         "fpdf-000.pdf",
@@ -187,7 +188,7 @@ fn unreadable_pdfs_are_skipped_with_what_to_do() {
     let expect = [
         ("scan.pdf", "without a text layer (scanned pages): OCR it first, e.g. with `ocrmypdf"),
         ("encrypted.pdf", "needs a password to open: remove the password (e.g. `qpdf --decrypt"),
-        ("no-tounicode.pdf", "text cannot be decoded"),
+        ("garbage.pdf", "text cannot be decoded"),
         ("truncated.pdf", "damaged PDF"),
         ("not-a-pdf.pdf", "not a PDF file (it is an HTML page"),
         ("empty.pdf", "empty file"),

@@ -390,4 +390,35 @@ mod tests {
         // Two paragraphs: pages 1–2, then page 3 (page 2 ends short).
         assert_eq!(joined.lines().filter(|l| !l.is_empty()).count(), 2, "{joined}");
     }
+
+    #[test]
+    fn reports_that_are_not_wrapped_stay_as_they_are() {
+        // Every bundled text report (one paragraph per line, some with
+        // broken lines of their own) and the pdftotext copies: only the
+        // copies are wrapped.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![root.join("corpus"), root.join("tests/data/pdftotext")];
+        let (mut plain, mut wrapped) = (0, 0);
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else { continue };
+                if path.extension().is_none_or(|e| e != "txt") {
+                    continue;
+                }
+                let copy = path.starts_with(root.join("tests/data/pdftotext"));
+                assert_eq!(unwrap(&text).is_some(), copy, "{}", path.display());
+                if copy {
+                    wrapped += 1;
+                } else {
+                    plain += 1;
+                }
+            }
+        }
+        assert!(plain >= 70 && wrapped == 6, "{plain} {wrapped}");
+    }
 }

@@ -37,10 +37,6 @@ pub struct Hints {
     pub published: Option<String>,
     /// The page's 来源 / 发布机构, used as the issuer when the text names none.
     pub source: Option<String>,
-    /// When the file was made (a PDF's `CreationDate`), `YYYY-MM-DD`: a weak
-    /// clue, used for the year only when nothing else gives one, and never
-    /// as the published date (a file may be made years later).
-    pub created: Option<String>,
 }
 
 /// Extracts the metadata of one report.
@@ -84,11 +80,7 @@ pub fn extract(text: &str, rel_path: &str, hints: &Hints) -> Metadata {
         .or(delivery.map(|d| d.0))
         .or_else(|| doc.lines.iter().take(30).find_map(|l| opening_year(l)))
         .or_else(|| path_year(rel_path))
-        .or_else(|| published.map(|d| year_from_date(d, title.as_deref().unwrap_or(text))))
-        .or_else(|| {
-            let created = hints.created.as_deref().and_then(first_date)?;
-            Some(year_from_date(created, title.as_deref().unwrap_or(text)))
-        });
+        .or_else(|| published.map(|d| year_from_date(d, title.as_deref().unwrap_or(text))));
 
     let national = is_national(rel_path, title.as_deref(), &head, &doc);
     let (province, city, county, township, level) = if national {

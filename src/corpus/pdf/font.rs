@@ -18,9 +18,10 @@
 //! - simple fonts: the base encoding (WinAnsi, MacRoman, Standard) and the
 //!   `Differences` glyph names (`uni4E2D`, `comma`, `a`);
 //! - `Identity-H` without `ToUnicode`: the codes are glyph ids of a subset
-//!   font, and nothing says which characters they draw. Such codes are
-//!   *unmapped*; the caller counts them and refuses the document when they
-//!   dominate (see [`super::Garbage`]).
+//!   font; when the embedded TrueType program kept its `cmap` table (many
+//!   subsetters do), that table, read backwards, says which character each
+//!   glyph draws. Otherwise nothing does: such codes are *unmapped*, and the
+//!   caller refuses a document where they dominate.
 
 use std::collections::HashMap;
 
@@ -75,6 +76,9 @@ enum Fallback {
     Utf16,
     /// The code is GBK/GB18030 bytes.
     Gbk,
+    /// The code is a CID whose glyph the embedded font's `cmap` maps from
+    /// this character.
+    Glyphs(HashMap<u32, char>),
     /// Nothing: glyph ids.
     None,
 }
@@ -141,6 +145,15 @@ impl Font {
             .and_then(|a| a.first())
             .and_then(|o| deref(doc, o))
             .and_then(|o| o.as_dict().ok());
+        // Identity-H without ToUnicode: the codes are glyph ids, and the
+        // embedded TrueType font's own `cmap` table often still says which
+        // character each glyph draws.
+        let fallback = match (&fallback, &to_unicode, descendant) {
+            (Fallback::None, None, Some(cid)) if identity => {
+                embedded_glyph_map(doc, cid).map_or(fallback, Fallback::Glyphs)
+            }
+            _ => fallback,
+        };
         let mut map = HashMap::new();
         let mut default = 1000.0;
         if let Some(cid) = descendant {
@@ -272,6 +285,7 @@ impl Font {
                     text.chars().next()
                 }
             }
+            Fallback::Glyphs(map) => map.get(&code.code).copied(),
             Fallback::None => None,
         };
         match c {
@@ -308,6 +322,138 @@ impl Font {
         };
         w * self.scale
     }
+}
+
+/// CID → character for a CIDFontType2 font from the `cmap` table of its
+/// embedded TrueType program (through `CIDToGIDMap` when it is a stream).
+/// `None` when there is no program, no usable `cmap`, or it maps nothing.
+fn embedded_glyph_map(doc: &Document, cid_font: &Dictionary) -> Option<HashMap<u32, char>> {
+    let descriptor = cid_font
+        .get(b"FontDescriptor")
+        .ok()
+        .and_then(|o| deref(doc, o))
+        .and_then(|o| o.as_dict().ok())?;
+    let program = deref(doc, descriptor.get(b"FontFile2").ok()?)?.as_stream().ok()?;
+    let bytes = if program.dict.get(b"Filter").is_ok() {
+        program.decompressed_content_with_limit(MAX_FONT_BYTES).ok()?
+    } else {
+        program.content.clone()
+    };
+    let by_glyph = truetype_cmap(&bytes)?;
+    // CID → GID: the identity, or two bytes per CID in a stream.
+    let cid_to_gid: Option<Vec<u8>> =
+        match cid_font.get(b"CIDToGIDMap").ok().and_then(|o| deref(doc, o)) {
+            Some(Object::Stream(s)) => Some(if s.dict.get(b"Filter").is_ok() {
+                s.decompressed_content_with_limit(MAX_FONT_BYTES).ok()?
+            } else {
+                s.content.clone()
+            }),
+            _ => None,
+        };
+    let map: HashMap<u32, char> = match cid_to_gid {
+        None => by_glyph.into_iter().map(|(g, c)| (u32::from(g), c)).collect(),
+        Some(table) => table
+            .chunks_exact(2)
+            .enumerate()
+            .filter_map(|(cid, g)| {
+                let gid = u16::from_be_bytes([g[0], g[1]]);
+                by_glyph.get(&gid).map(|c| (cid as u32, *c))
+            })
+            .collect(),
+    };
+    (!map.is_empty()).then_some(map)
+}
+
+/// An embedded font program is read up to this many bytes.
+const MAX_FONT_BYTES: usize = 32 << 20;
+
+/// Glyph id → character from a TrueType font's `cmap` table (a Unicode
+/// subtable: platform 3 encoding 1 or 10, or platform 0; formats 4 and 12).
+/// Where several characters share a glyph the smallest wins (a unified
+/// ideograph over its compatibility twin); private-use characters are left
+/// out. Bounds are checked everywhere: the font is as untrusted as the PDF.
+fn truetype_cmap(font: &[u8]) -> Option<HashMap<u16, char>> {
+    let u16_at = |o: usize| font.get(o..o + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let u32_at =
+        |o: usize| font.get(o..o + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let tables = usize::from(u16_at(4)?);
+    let cmap = (0..tables).find_map(|i| {
+        let rec = 12 + 16 * i;
+        (font.get(rec..rec + 4)? == b"cmap").then(|| u32_at(rec + 8)).flatten()
+    })? as usize;
+    let subtables = usize::from(u16_at(cmap + 2)?);
+    let mut best: Option<(u8, usize)> = None;
+    for i in 0..subtables.min(64) {
+        let rec = cmap + 4 + 8 * i;
+        let (platform, encoding) = (u16_at(rec)?, u16_at(rec + 2)?);
+        let offset = cmap + u32_at(rec + 4)? as usize;
+        let format = u16_at(offset)?;
+        let rank = match (platform, encoding, format) {
+            (3, 10, 12) | (0, 4, 12) | (0, 6, 12) => 3,
+            (3, 1, 4) | (0, 3, 4) | (0, 1, 4) | (0, 0, 4) => 2,
+            _ => continue,
+        };
+        if best.is_none_or(|(r, _)| rank > r) {
+            best = Some((rank, offset));
+        }
+    }
+    let (_, sub) = best?;
+    let mut map: HashMap<u16, char> = HashMap::new();
+    let mut put = |gid: u32, cp: u32| {
+        let Some(c) = char::from_u32(cp) else { return };
+        if gid == 0 || gid > 0xFFFF || matches!(cp, 0xE000..=0xF8FF) {
+            return;
+        }
+        let e = map.entry(gid as u16).or_insert(c);
+        if c < *e {
+            *e = c;
+        }
+    };
+    match u16_at(sub)? {
+        4 => {
+            let segs = usize::from(u16_at(sub + 6)? / 2);
+            let ends = sub + 14;
+            let starts = ends + 2 * segs + 2;
+            let deltas = starts + 2 * segs;
+            let offsets = deltas + 2 * segs;
+            for s in 0..segs {
+                let (end, start) =
+                    (u32::from(u16_at(ends + 2 * s)?), u32::from(u16_at(starts + 2 * s)?));
+                let delta = u16_at(deltas + 2 * s)?;
+                let range_offset = usize::from(u16_at(offsets + 2 * s)?);
+                if start > end || end == 0xFFFF && start == 0xFFFF {
+                    continue;
+                }
+                for cp in start..=end {
+                    let gid = if range_offset == 0 {
+                        (cp as u16).wrapping_add(delta)
+                    } else {
+                        let at = offsets + 2 * s + range_offset + 2 * (cp - start) as usize;
+                        match u16_at(at) {
+                            Some(0) | None => continue,
+                            Some(g) => g.wrapping_add(delta),
+                        }
+                    };
+                    put(u32::from(gid), cp);
+                }
+            }
+        }
+        12 => {
+            let groups = u32_at(sub + 12)? as usize;
+            for g in 0..groups.min(1 << 20) {
+                let rec = sub + 16 + 12 * g;
+                let (start, end, gid) = (u32_at(rec)?, u32_at(rec + 4)?, u32_at(rec + 8)?);
+                if end < start || end - start > 0x10000 {
+                    continue;
+                }
+                for k in 0..=end - start {
+                    put(gid + k, start + k);
+                }
+            }
+        }
+        _ => return None,
+    }
+    (!map.is_empty()).then_some(map)
 }
 
 /// A big-endian integer from up to 4 bytes.

@@ -301,4 +301,49 @@ mod tests {
         let err = extract(b"<!DOCTYPE html><html><body>404</body></html>").unwrap_err();
         assert!(err.to_string().contains("HTML page"), "{err}");
     }
+
+    #[test]
+    fn damaged_copies_never_panic() {
+        // Truncations, flipped bytes and zeroed runs of a real PDF: each is
+        // read or skipped with a reason, never a panic or a hang.
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pdf/lo-004.pdf");
+        let good = std::fs::read(path).unwrap();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut read, mut skipped) = (0, 0);
+        for case in 0..48 {
+            let mut bytes = good.clone();
+            let at = (next() % bytes.len() as u64) as usize;
+            match case % 3 {
+                0 => bytes.truncate(at.max(16)),
+                1 => {
+                    for _ in 0..8 {
+                        let i = (next() % bytes.len() as u64) as usize;
+                        bytes[i] ^= 1 << (next() % 8);
+                    }
+                }
+                _ => {
+                    let end = (at + 1 + (next() % 4096) as usize).min(bytes.len());
+                    bytes[at..end].fill(0);
+                }
+            }
+            match extract(&bytes) {
+                Ok(doc) => {
+                    assert!(!doc.text.trim().is_empty());
+                    read += 1;
+                }
+                Err(reason) => {
+                    assert!(!reason.to_string().is_empty());
+                    skipped += 1;
+                }
+            }
+        }
+        assert_eq!(read + skipped, 48);
+    }
 }
