@@ -11,12 +11,18 @@
 //! [`super::metadata`] like any other report.
 //!
 //! Why not a text-extraction crate: we compared `pdf-extract`, `lopdf`'s own
-//! `extract_text` and `pdf_oxide` on Chinese PDFs of several producers (see
-//! the README); the first two get the characters of LibreOffice's subset
-//! fonts wrong (they trust the declared `WinAnsiEncoding` over the
-//! `ToUnicode` map) or lose line structure, and `pdf_oxide` pulls in an image
-//! stack and office converters. Paragraphs, page furniture and words split
-//! across page breaks need the glyph positions anyway.
+//! `extract_text` and `pdf_oxide` on Chinese PDFs of four producers (the
+//! figures are in the README). `lopdf` and `pdf-extract` give the right
+//! characters where a `ToUnicode` map exists (`pdf-extract` lost four
+//! fifths of them in the file Ghostscript wrote) but only text in drawing
+//! order:
+//! no page numbers or running heads told apart, no paragraphs, and glyph-id
+//! garbage or an encrypted file come back as text or as nothing, without a
+//! word. `pdf_oxide` reads glyph-id fonts but scrambles the reading order of
+//! plain single-column reports and brings an image and office-format stack.
+//! Paragraphs, page furniture and words split across page breaks need the
+//! glyph positions, so we interpret the content streams ourselves, on top of
+//! `lopdf`'s parsing.
 //!
 //! A PDF that cannot give its text is a skip reason that says what to do:
 //! no text layer (a scan), a password to open it, a damaged file, text that
