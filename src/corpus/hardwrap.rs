@@ -45,6 +45,11 @@ const SLACK_PLAIN: usize = 6;
 const SLACK_LAYOUT: usize = 3;
 /// Lines narrower than this are never evidence of wrapping.
 const MIN_WIDTH: usize = 20;
+/// Nobody wraps wider than this (a landscape page in `-layout` is ~250
+/// columns); a line reaching it is an unwrapped paragraph, and its width
+/// is not counted further (most of a report's bytes are in such lines, so
+/// this keeps the check cheap).
+const MAX_WIDTH: usize = 320;
 
 /// One non-blank line of the input.
 #[derive(Debug)]
@@ -65,6 +70,9 @@ struct Line<'a> {
 /// has no form feeds (the caller keeps it as it is).
 pub fn unwrap(text: &str) -> Option<String> {
     let paged = text.contains('\u{c}');
+    if !paged && !may_be_wrapped(text) {
+        return None;
+    }
     let lines = lines_without_furniture(text);
     let band = wrap_band(&lines);
     if band.is_none() && !paged {
@@ -141,9 +149,23 @@ fn is_cjk(c: char) -> bool {
         | 0x20000..=0x2FA1F | 0x30000..=0x323AF)
 }
 
-/// Display width of a string (a CJK character is 2 columns, a tab 4).
+/// Display width of a string (a CJK character is 2 columns, a tab 4), or
+/// anything above [`MAX_WIDTH`] once it gets there.
 fn width(s: &str) -> usize {
-    s.chars().map(|c| if c == '\t' { 4 } else { c.width().unwrap_or(0) }).sum()
+    let mut w = 0;
+    for c in s.chars() {
+        // The common cases first: ASCII, then the CJK blocks (all wide).
+        w += match c {
+            '\t' => 4,
+            ' '..='~' => 1,
+            '\u{3000}'..='\u{303E}' | '\u{4E00}'..='\u{9FFF}' | '\u{FF01}'..='\u{FF60}' => 2,
+            c => c.width().unwrap_or(0),
+        };
+        if w > MAX_WIDTH {
+            break;
+        }
+    }
+    w
 }
 
 /// The non-blank lines of `text`, pages split at form feeds, furniture
@@ -196,17 +218,51 @@ fn lines_without_furniture(text: &str) -> Vec<Line<'_>> {
     out
 }
 
+/// A quick look at every `.txt` before any work: false when the text
+/// cannot be hard-wrapped — more than one line in twenty wider than anyone
+/// wraps (a report with a paragraph a line has many), or no band of line
+/// ends ([`wrap_band`], without the furniture, which a text without form
+/// feeds does not have apart). No allocation but the line ends.
+fn may_be_wrapped(text: &str) -> bool {
+    let total = text.lines().filter(|l| !l.trim().is_empty()).count();
+    let (mut ends, mut indented, mut wide) = (Vec::new(), 0, 0);
+    for raw in text.lines() {
+        let line = raw.trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        let end = width(line);
+        if end > MAX_WIDTH {
+            wide += 1;
+            if wide * 20 > total {
+                return false;
+            }
+        }
+        if end >= MIN_WIDTH {
+            ends.push(end);
+        }
+        indented += usize::from(line.starts_with("  ") || line.starts_with('\u{3000}'));
+    }
+    band(ends, total, indented).is_some()
+}
+
 /// The right edge of the wrapped lines and the slack to use, or `None`
 /// when the lines do not break at a near-constant width.
 fn wrap_band(lines: &[Line<'_>]) -> Option<(usize, usize)> {
-    let mut ends: Vec<usize> = lines.iter().map(|l| l.end).filter(|e| *e >= MIN_WIDTH).collect();
+    let ends: Vec<usize> = lines.iter().map(|l| l.end).filter(|e| *e >= MIN_WIDTH).collect();
+    let indented = lines.iter().filter(|l| l.indent >= 2).count();
+    band(ends, lines.len(), indented)
+}
+
+/// [`wrap_band`] from the right ends of the lines at least [`MIN_WIDTH`]
+/// wide, the number of lines and how many are indented.
+fn band(mut ends: Vec<usize>, lines: usize, indented: usize) -> Option<(usize, usize)> {
     if ends.len() < 6 {
         return None;
     }
     ends.sort_unstable();
     // Indentation that shows (`-layout`) makes the band narrow.
-    let indented = lines.iter().filter(|l| l.indent >= 2).count();
-    let slack = if indented * 10 >= lines.len() { SLACK_LAYOUT } else { SLACK_PLAIN };
+    let slack = if indented * 10 >= lines { SLACK_LAYOUT } else { SLACK_PLAIN };
     // The band [r − slack, r] holding the most right ends (ties: the widest).
     let mut best = (0usize, 0usize);
     let mut lo = 0;
@@ -221,7 +277,7 @@ fn wrap_band(lines: &[Line<'_>]) -> Option<(usize, usize)> {
     }
     let (n, right) = best;
     let beyond = ends.iter().filter(|e| **e > right + 2).count();
-    let wrapped = n * 3 >= lines.len() && n >= 4 && beyond * 20 <= lines.len();
+    let wrapped = right <= MAX_WIDTH && n * 3 >= lines && n >= 4 && beyond * 20 <= lines;
     wrapped.then_some((right, slack))
 }
 
