@@ -90,7 +90,7 @@ pub fn find(pages: &[Vec<PageLine<'_>>]) -> Vec<Vec<bool>> {
             entry.1.extend(lines[i].y);
         }
     }
-    let needed = (pages.len() + 1) / 2;
+    let needed = pages.len().div_ceil(2);
     let running: HashMap<String, Option<f32>> = seen
         .into_iter()
         .filter(|(_, (on, _))| pages.len() >= 2 && on.len() >= needed.max(2))
@@ -103,7 +103,7 @@ pub fn find(pages: &[Vec<PageLine<'_>>]) -> Vec<Vec<bool>> {
                 .iter()
                 .map(|y| (y, ys.iter().filter(|z| (*z - y).abs() <= 3.0).count()))
                 .max_by_key(|(_, n)| *n)?;
-            (best.1 >= needed.max(2).min(on.len())).then(|| (s, Some(*best.0)))
+            (best.1 >= needed.max(2).min(on.len())).then_some((s, Some(*best.0)))
         })
         .collect();
     pages

@@ -99,11 +99,10 @@ pub fn unwrap(text: &str) -> Option<String> {
             let indented = layout && l.indent > left + 1 && !centered(l, left, right);
             let opens = starts_item(l.text.trim_start());
             let closes = ends_sentence(p.text);
-            full && !indented
-                && !(closes && opens)
-                // A blank line inside a page is a paragraph break unless the
-                // line before it plainly goes on.
-                && !(l.blank_before && closes)
+            // After a sentence end, a heading or list item starts anew, and
+            // so does anything after a blank line inside a page.
+            let breaks = closes && (opens || l.blank_before);
+            full && !indented && !breaks
         });
         if join {
             let left_text = out.trim_end_matches([' ', '\t', '\u{3000}']).len();
@@ -120,10 +119,8 @@ pub fn unwrap(text: &str) -> Option<String> {
             }
             out.push_str(l.text.trim());
         } else {
-            if prev.is_some() {
-                if l.blank_before {
-                    out.push('\n');
-                }
+            if prev.is_some() && l.blank_before {
+                out.push('\n');
             }
             out.push_str(l.text.trim_end());
         }

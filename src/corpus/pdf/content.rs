@@ -196,11 +196,7 @@ impl<'d> Run<'d, '_> {
             let ops = &op.operands;
             let f = |i: usize| ops.get(i).and_then(|o| o.as_float().ok()).filter(|v| v.is_finite());
             match op.operator.as_str() {
-                "q" => {
-                    if stack.len() < MAX_STATE_DEPTH {
-                        stack.push(gs.clone());
-                    }
-                }
+                "q" if stack.len() < MAX_STATE_DEPTH => stack.push(gs.clone()),
                 "Q" => {
                     if let Some(s) = stack.pop() {
                         gs = s;

@@ -3,9 +3,9 @@
 //! [`extract`] parses the file with [`lopdf`] (object and cross-reference
 //! parsing, decompression, decryption with the empty user password, repair
 //! of damaged cross-reference tables), then does the text extraction itself:
-//! [`content`] interprets each page's content stream into positioned glyphs,
-//! decoding codes with the fonts' `ToUnicode` maps ([`font`]), and
-//! [`layout`] rebuilds lines and paragraphs from the positions, dropping
+//! `content` interprets each page's content stream into positioned glyphs,
+//! decoding codes with the fonts' `ToUnicode` maps (`font`), and
+//! `layout` rebuilds lines and paragraphs from the positions, dropping
 //! page numbers and running heads. The result is text like a `.txt` report's,
 //! one paragraph per line, which goes through [`super::structure`] and
 //! [`super::metadata`] like any other report.
