@@ -100,8 +100,10 @@ pub fn unwrap(text: &str) -> Option<String> {
             let opens = starts_item(l.text.trim_start());
             let closes = ends_sentence(p.text);
             // After a sentence end, a heading or list item starts anew, and
-            // so does anything after a blank line inside a page.
-            let breaks = closes && (opens || l.blank_before);
+            // so does anything after a blank line inside a page, and a short
+            // line that ends no sentence (a signature, a title).
+            let stub = l.end + slack < right && !ends_sentence(l.text);
+            let breaks = closes && (opens || l.blank_before || stub);
             full && !indented && !breaks
         });
         if join {
@@ -473,5 +475,21 @@ mod tests {
             }
         }
         assert!(plain >= 70 && wrapped == 6, "{plain} {wrapped}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn nothing_is_lost_without_form_feeds(
+            paras in proptest::collection::vec("[一二（）、。，法治政府建设A-Za-z0-9 \u{3000}]{0,80}", 0..30),
+            cols in 20usize..90,
+        ) {
+            // Wrapped or not, text without pages keeps every character, in
+            // order (furniture is only ever dropped at page edges).
+            let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            for text in [paras.join("\n"), wrap(&paras.iter().map(String::as_str).collect::<Vec<_>>(), cols)] {
+                let out = unwrap(&text).unwrap_or_else(|| text.clone());
+                proptest::prop_assert_eq!(squeeze(&out), squeeze(&text));
+            }
+        }
     }
 }

@@ -141,7 +141,15 @@ fn continues(a: &Line, ae: Edges, b: &Line, be: Edges, same_page: bool) -> bool 
         let rgap = be.right - b.x1;
         lgap >= 2.0 * b.size && (lgap - rgap).abs() <= 1.5 * b.size
     };
-    full && (flush || centred) && !(closes && starts_item(&b.text))
+    // After a full stop, a heading, a list item or a short line that ends
+    // no sentence (a signature, a title) starts anew.
+    let stub = (be.right - b.x1) / b.size > NEARLY_FULL && !ends_sentence(&b.text);
+    full && (flush || centred) && !(closes && (starts_item(&b.text) || stub))
+}
+
+/// Whether a line ends a sentence or a bracketed remark after one.
+fn ends_sentence(text: &str) -> bool {
+    text.trim_end().ends_with(['。', '！', '？', '；', '：', '!', '?', ';', ':', '”', '）', ')'])
 }
 
 /// The font size of body text: the size with the most glyphs.
@@ -262,4 +270,63 @@ fn line(page: &Page, idx: &mut [usize]) -> Option<Line> {
     }
     let y = page.glyphs[idx[0]].y;
     Some(Line { text, x0, x1, y, size })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line of `text` at size 10, from `x0` to `x1`, baseline `y`.
+    fn line(text: &str, x0: f32, x1: f32, y: f32) -> Line {
+        Line { text: text.into(), x0, x1, y, size: 10.0 }
+    }
+
+    const E: Edges = Edges { left: 50.0, right: 450.0 };
+
+    #[test]
+    fn when_a_line_goes_on() {
+        let full = line(
+            "按照文件要求，结合实施方案和工作要点，巴阳镇依法全面履行政府职",
+            50.0,
+            450.0,
+            700.0,
+        );
+        let flush = line("能，切实抓好法治政府建设各项工作。", 50.0, 220.0, 686.0);
+        assert!(continues(&full, E, &flush, E, true));
+        // A new, indented paragraph; a line far below; another size.
+        let indented = line("二是全面推进政务信息公开。", 70.0, 200.0, 686.0);
+        assert!(!continues(&full, E, &indented, E, true));
+        assert!(!continues(&full, E, &line("能。", 50.0, 70.0, 640.0), E, true));
+        let mut big = line("能。", 50.0, 70.0, 686.0);
+        big.size = 16.0;
+        assert!(!continues(&full, E, &big, E, true));
+        // A line that stops short ends its paragraph…
+        let short = line("现将情况报告如下：", 50.0, 140.0, 700.0);
+        assert!(!continues(&short, E, &flush, E, true));
+        // …unless it is ragged text pushed short by an unbreakable number
+        // and does not end a sentence.
+        let ragged = line("按照《中共云阳县委全面依法治县委员会办公室关于报送", 50.0, 430.0, 700.0);
+        assert!(continues(&ragged, E, &flush, E, true));
+        // After a full stop: a heading, or a short line ending no sentence
+        // (a signature), starts anew.
+        let stop = line(
+            "形成监督合力，确保执法行为公平、公正、公开，切实提升执法水平。",
+            50.0,
+            450.0,
+            700.0,
+        );
+        assert!(!continues(&stop, E, &line("（二）把牢法治航向", 50.0, 140.0, 686.0), E, true));
+        assert!(!continues(&stop, E, &line("中共渠县有庆镇委员会", 50.0, 150.0, 686.0), E, true));
+        assert!(continues(&stop, E, &flush, E, true));
+        // Across a page break the heights do not matter.
+        assert!(continues(&full, E, &line("能，切实抓好。", 50.0, 120.0, 780.0), E, false));
+    }
+
+    #[test]
+    fn a_wrapped_centred_title_goes_on() {
+        let first =
+            line("中共渠县有庆镇委员会 渠县有庆镇人民政府关于2024年度法治政府", 52.0, 448.0, 760.0);
+        let second = line("建设工作情况的报告", 205.0, 295.0, 746.0);
+        assert!(continues(&first, E, &second, E, true));
+    }
 }
