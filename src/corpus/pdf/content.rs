@@ -10,9 +10,10 @@
 //! a scan is exactly the text we want.
 //!
 //! Each glyph gets its origin on the page (user space, y up), its advance
-//! and its font size there, and its Unicode text. Rotated or mirrored text
-//! (watermarks at 45°, vertical margin notes) is dropped: report text runs
-//! left to right.
+//! and its font size there, its Unicode text, and the way it runs: text set
+//! sideways (a landscape table on a portrait page) is turned back by a
+//! quarter or half turn; slanted or mirrored text (watermarks at 45°) is
+//! dropped.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -45,6 +46,11 @@ pub struct Glyph {
     pub start: u32,
     /// Byte length of its text.
     pub len: u16,
+    /// Which way the text runs on the page (0: left to right, 1: upwards,
+    /// 2: upside down, 3: downwards); `x` and `y` are in the frame where it
+    /// runs left to right, so a landscape table set sideways reads like
+    /// any page.
+    pub dir: u8,
 }
 
 /// What one page gave.
@@ -58,6 +64,9 @@ pub struct Page {
     pub unmapped: usize,
     /// Images drawn (XObjects and inline).
     pub images: usize,
+    /// Paths painted (filled or stroked): thousands of them and no glyphs
+    /// is text drawn as outlines.
+    pub paths: usize,
 }
 
 impl Page {
@@ -275,6 +284,7 @@ impl<'d> Run<'d, '_> {
                     }
                 }
                 "BI" => self.page.images += 1,
+                "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" | "S" | "s" => self.page.paths += 1,
                 "Do" => {
                     let Some(name) = ops.first().and_then(|o| o.as_name().ok()) else { continue };
                     let Some((_, Object::Stream(xobj))) =
@@ -353,13 +363,27 @@ impl<'d> Run<'d, '_> {
             let y = f + d * gs.rise;
             let vscale = (c * c + d * d).sqrt();
             let hscale = (a * a + b * b).sqrt();
-            let upright = a > 0.0 && d > 0.0 && b.abs() <= 0.05 * a && c.abs() <= 0.05 * d;
+            // The direction of the baseline, and the origin turned so that
+            // the text runs left to right.
+            let straight =
+                |along: f32, across: f32| along.abs() > 0.0 && across.abs() <= 0.05 * along.abs();
+            let turned = if straight(a, b) && straight(d, c) && a > 0.0 && d > 0.0 {
+                Some((0, x, y))
+            } else if straight(b, a) && straight(c, d) && b > 0.0 && c < 0.0 {
+                Some((1, y, -x))
+            } else if straight(a, b) && straight(d, c) && a < 0.0 && d < 0.0 {
+                Some((2, -x, -y))
+            } else if straight(b, a) && straight(c, d) && b < 0.0 && c > 0.0 {
+                Some((3, -y, x))
+            } else {
+                None
+            };
             let mut tx = advance * gs.size + gs.char_spacing;
             if code.bytes == 1 && code.code == 32 {
                 tx += gs.word_spacing;
             }
             tx *= gs.scale;
-            if upright {
+            if let Some((dir, x, y)) = turned {
                 let start = self.page.text.len();
                 if !font.push_text(code, &mut self.page.text) {
                     self.page.unmapped += 1;
@@ -373,6 +397,7 @@ impl<'d> Run<'d, '_> {
                         size: (gs.size * vscale).abs(),
                         start: start as u32,
                         len: len as u16,
+                        dir,
                     });
                 } else {
                     self.page.text.truncate(start);

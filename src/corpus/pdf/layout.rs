@@ -191,9 +191,16 @@ fn edges<'a>(lines: impl Iterator<Item = &'a Line>, body: f32) -> Option<Edges> 
     Some(Edges { left, right })
 }
 
-/// The lines of one page, top to bottom.
+/// The lines of one page, top to bottom, in the direction most of its
+/// glyphs run (a page set sideways is read sideways).
 fn page_lines(page: &Page) -> Vec<Line> {
-    let mut order: Vec<usize> = (0..page.glyphs.len()).collect();
+    let mut by_dir = [0usize; 4];
+    for g in &page.glyphs {
+        by_dir[usize::from(g.dir & 3)] += 1;
+    }
+    let dir = (0..4).max_by_key(|d| (by_dir[*d], std::cmp::Reverse(*d))).unwrap_or(0) as u8;
+    let mut order: Vec<usize> =
+        (0..page.glyphs.len()).filter(|&i| page.glyphs[i].dir == dir).collect();
     order.sort_by(|&i, &j| {
         let (a, b) = (&page.glyphs[i], &page.glyphs[j]);
         b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x))

@@ -141,6 +141,7 @@ fn extract_inner(bytes: &[u8]) -> Result<PdfText, SkipReason> {
     }
     let glyphs: usize = pages.iter().map(|p| p.glyphs.len()).sum();
     let images: usize = pages.iter().map(|p| p.images).sum();
+    let paths: usize = pages.iter().map(|p| p.paths).sum();
     let unmapped: usize = pages.iter().map(|p| p.unmapped).sum();
     let visible: usize = pages
         .iter()
@@ -155,12 +156,12 @@ fn extract_inner(bytes: &[u8]) -> Result<PdfText, SkipReason> {
                 errors[0]
             )));
         }
-        if images > 0 {
-            return Err(SkipReason::Pdf(
-                "PDF without a text layer (scanned pages): OCR it first, \
+        if images > 0 || paths >= 50 * pages.len() {
+            let what = if images > 0 { "scanned pages" } else { "text drawn as outlines" };
+            return Err(SkipReason::Pdf(format!(
+                "PDF without a text layer ({what}): OCR it first, \
                  e.g. with `ocrmypdf -l chi_sim in.pdf out.pdf`, and index the result"
-                    .into(),
-            ));
+            )));
         }
         return Err(SkipReason::NoText);
     }
