@@ -592,63 +592,21 @@ fn glyph_char(name: &[u8]) -> Option<char> {
     if let (Some(c), None) = (chars.next(), chars.next()) {
         return Some(c);
     }
+    #[rustfmt::skip]
     const NAMES: &[(&str, char)] = &[
-        ("space", ' '),
-        ("exclam", '!'),
-        ("quotedbl", '"'),
-        ("numbersign", '#'),
-        ("dollar", '$'),
-        ("percent", '%'),
-        ("ampersand", '&'),
+        ("space", ' '), ("exclam", '!'), ("quotedbl", '"'), ("numbersign", '#'), ("dollar", '$'),
         ("quotesingle", '\''),
-        ("quoteright", '’'),
-        ("quoteleft", '‘'),
-        ("parenleft", '('),
-        ("parenright", ')'),
-        ("asterisk", '*'),
-        ("plus", '+'),
-        ("comma", ','),
-        ("hyphen", '-'),
-        ("minus", '−'),
-        ("period", '.'),
-        ("slash", '/'),
-        ("zero", '0'),
-        ("one", '1'),
-        ("two", '2'),
-        ("three", '3'),
-        ("four", '4'),
-        ("five", '5'),
-        ("six", '6'),
-        ("seven", '7'),
-        ("eight", '8'),
-        ("nine", '9'),
-        ("colon", ':'),
-        ("semicolon", ';'),
-        ("less", '<'),
-        ("equal", '='),
-        ("greater", '>'),
-        ("question", '?'),
-        ("at", '@'),
-        ("bracketleft", '['),
-        ("backslash", '\\'),
-        ("bracketright", ']'),
-        ("underscore", '_'),
-        ("braceleft", '{'),
-        ("bar", '|'),
-        ("braceright", '}'),
-        ("asciitilde", '~'),
-        ("endash", '–'),
-        ("emdash", '—'),
-        ("bullet", '•'),
-        ("quotedblleft", '“'),
-        ("quotedblright", '”'),
-        ("ellipsis", '…'),
-        ("periodcentered", '·'),
-        ("degree", '°'),
-        ("multiply", '×'),
-        ("divide", '÷'),
-        ("section", '§'),
-        ("nbspace", '\u{a0}'),
+        ("percent", '%'), ("ampersand", '&'), ("quoteright", '’'), ("quoteleft", '‘'),
+        ("parenleft", '('), ("parenright", ')'), ("asterisk", '*'), ("plus", '+'), ("comma", ','),
+        ("hyphen", '-'), ("minus", '−'), ("period", '.'), ("slash", '/'), ("zero", '0'),
+        ("one", '1'), ("two", '2'), ("three", '3'), ("four", '4'), ("five", '5'), ("six", '6'),
+        ("seven", '7'), ("eight", '8'), ("nine", '9'), ("colon", ':'), ("semicolon", ';'),
+        ("less", '<'), ("equal", '='), ("greater", '>'), ("question", '?'), ("at", '@'),
+        ("bracketleft", '['), ("backslash", '\\'), ("bracketright", ']'), ("underscore", '_'),
+        ("braceleft", '{'), ("bar", '|'), ("braceright", '}'), ("asciitilde", '~'), ("endash", '–'),
+        ("emdash", '—'), ("bullet", '•'), ("quotedblleft", '“'), ("quotedblright", '”'),
+        ("ellipsis", '…'), ("periodcentered", '·'), ("degree", '°'), ("multiply", '×'),
+        ("divide", '÷'), ("section", '§'), ("nbspace", '\u{a0}'),
     ];
     NAMES.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
 }
@@ -968,6 +926,8 @@ mod tests {
         assert_eq!(glyph_char(b"a"), Some('a'));
         assert_eq!(glyph_char(b"g123"), None);
         assert_eq!(glyph_char(b"zero.tnum"), Some('0'));
+        assert_eq!(glyph_char(b"quotesingle"), Some('\''));
+        assert_eq!(glyph_char(b"backslash"), Some('\\'));
     }
 
     #[test]

@@ -89,11 +89,15 @@ fn main() {
     if std::env::var_os("BAOGAO_PDF_TEXT").is_some() {
         extractors.push(("baogao", with_baogao));
     }
-    println!("{:<28} {:<12} {:>9} {:>7} {:>7} {:>7}", "pdf", "crate", "ms", "chars", "extra", "lines");
+    println!(
+        "{:<28} {:<12} {:>9} {:>7} {:>7} {:>7}",
+        "pdf", "crate", "ms", "chars", "extra", "lines"
+    );
     for arg in args {
         let (pdf, twin) = arg.split_once('=').unwrap_or((&arg, ""));
         let bytes = std::fs::read(pdf).expect("read pdf");
-        let twin_text = if twin.is_empty() { None } else { Some(std::fs::read_to_string(twin).expect("twin")) };
+        let twin_text =
+            if twin.is_empty() { None } else { Some(std::fs::read_to_string(twin).expect("twin")) };
         let name = Path::new(pdf).file_stem().unwrap().to_string_lossy().into_owned();
         for &(crate_name, f) in &extractors {
             let mut times = Vec::new();
@@ -111,13 +115,19 @@ fn main() {
             times.sort_by(f64::total_cmp);
             let ms = times[times.len() / 2];
             match result {
-                Err(e) => println!("{name:<28} {crate_name:<12} {ms:>9.1} error: {}", e.chars().take(80).collect::<String>()),
+                Err(e) => println!(
+                    "{name:<28} {crate_name:<12} {ms:>9.1} error: {}",
+                    e.chars().take(80).collect::<String>()
+                ),
                 Ok(text) => {
                     let dir = Path::new(&out_dir).join(crate_name);
                     std::fs::create_dir_all(&dir).unwrap();
                     std::fs::write(dir.join(format!("{name}.txt")), &text).unwrap();
                     match &twin_text {
-                        None => println!("{name:<28} {crate_name:<12} {ms:>9.1} {} chars", squeeze(&text).len()),
+                        None => println!(
+                            "{name:<28} {crate_name:<12} {ms:>9.1} {} chars",
+                            squeeze(&text).len()
+                        ),
                         Some(t) => {
                             let (chars, extra, lines) = compare(t, &text);
                             println!("{name:<28} {crate_name:<12} {ms:>9.1} {chars:>7.4} {extra:>7.4} {lines:>7.4}");
@@ -130,7 +140,8 @@ fn main() {
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>().map(|s| s.to_string())
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_default()
 }
@@ -154,7 +165,11 @@ fn compare(twin: &str, got: &str) -> (f64, f64, f64) {
     let chars = common as f64 / a.len().max(1) as f64;
     let extra = (b.len() - common) as f64 / b.len().max(1) as f64;
     let hay: String = b.iter().collect();
-    let lines: Vec<String> = twin.lines().map(|l| squeeze(l).into_iter().collect::<String>()).filter(|l: &String| !l.is_empty()).collect();
+    let lines: Vec<String> = twin
+        .lines()
+        .map(|l| squeeze(l).into_iter().collect::<String>())
+        .filter(|l: &String| !l.is_empty())
+        .collect();
     let found = lines.iter().filter(|l| hay.contains(l.as_str())).count();
     (chars, extra, found as f64 / lines.len().max(1) as f64)
 }
