@@ -13,7 +13,7 @@
 
 use std::time::Instant;
 
-use baogao::corpus::{decode, metadata, read, structure, walk};
+use baogao::corpus::{decode, hardwrap, metadata, read, structure, walk};
 use baogao::index::tokenizer::{BigramTokenizer, JiebaTokenizer, BIGRAM, JIEBA};
 use baogao::text::{normalize, segment};
 use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED};
@@ -91,6 +91,9 @@ fn main() {
         .filter_map(|b| decode::decode(&b).ok().map(|d| d.text))
         .collect();
     let t = Instant::now();
+    let wrapped = texts.iter().filter(|t| hardwrap::unwrap(t).is_some()).count();
+    let hardwrap_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     let sections: usize = texts.iter().map(|t| structure::parse(t).sections.len()).sum();
     let structure_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
@@ -137,6 +140,10 @@ fn main() {
 
     println!("corpus: {} files, {mb:.1} MB", files.len());
     println!("read+decode+structure+metadata: {read_s:.2} s  {:.1} MB/s", mb / read_s);
+    println!(
+        "  hard-wrap check (+ re-join):  {hardwrap_s:.2} s  {:.1} MB/s  {wrapped} wrapped",
+        mb / hardwrap_s
+    );
     println!(
         "  structure:                    {structure_s:.2} s  {:.1} MB/s  {sections} sections",
         mb / structure_s

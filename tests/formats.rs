@@ -210,10 +210,9 @@ fn every_skip_reason_and_one_bad_file_never_stops_the_batch() {
     assert!(reason("renamed.docx").contains("save it as .docx"), "{skipped:?}");
     assert!(reason("old.doc").contains("convert it to .docx or .txt"), "{skipped:?}");
     assert!(reason("wps.wps").contains("convert it to .docx or .txt"), "{skipped:?}");
-    assert!(
-        reason("scan.pdf").starts_with("PDF is not read yet: convert it to .txt"),
-        "{skipped:?}"
-    );
+    // Read as a PDF since issue #12: a header and nothing else is damaged.
+    assert!(reason("scan.pdf").starts_with("damaged PDF"), "{skipped:?}");
+    assert!(reason("scan.pdf").contains("repair it (e.g. `qpdf in.pdf out.pdf`)"), "{skipped:?}");
     assert_eq!(reason("empty.txt"), "empty file");
     assert_eq!(reason("binary.txt"), "binary file, not text");
     assert_eq!(reason("huge.txt"), "too large (60.0 MB, the limit is 50 MB)");

@@ -13,4 +13,5 @@ mod formats;
 mod incremental;
 mod metadata;
 mod oracle;
+mod pdf;
 mod robust;

@@ -2,7 +2,8 @@
 //! with metadata, sections and passages.
 //!
 //! [`walk`] lists the corpus files; [`read`] turns one into a report:
-//! [`decode`] (text), [`html`] or [`docx`] (other formats), [`structure`],
+//! [`decode`] (text, re-joined by [`hardwrap`] when a PDF conversion
+//! hard-wrapped it), [`html`], [`docx`] or [`pdf`] (other formats), [`structure`],
 //! [`metadata`] + [`locality`], then the overrides of [`overrides`]
 //! (`metadata.csv`) and [`sidecar`] (`NAME.meta.toml`). [`skip`] names
 //! why a file is not read.
@@ -10,11 +11,14 @@
 pub mod date;
 pub mod decode;
 pub mod docx;
+pub mod furniture;
+pub mod hardwrap;
 pub mod html;
 pub mod locality;
 pub mod metadata;
 pub mod name;
 pub mod overrides;
+pub mod pdf;
 pub mod read;
 pub mod report;
 pub mod sidecar;

@@ -1,7 +1,8 @@
-//! One corpus file to one [`Report`]: decode (or unzip a `.docx`), extract
-//! the HTML article, split into sections and passages, read the metadata,
-//! then apply the overrides: the corpus's `metadata.csv` row
-//! ([`overrides`]), then the report's own sidecars ([`sidecar`]).
+//! One corpus file to one [`Report`]: decode (or unzip a `.docx`, or read a
+//! PDF's text layer), re-join hard-wrapped text, extract the HTML article,
+//! split into sections and passages, read the metadata, then apply the
+//! overrides: the corpus's `metadata.csv` row ([`overrides`]), then the
+//! report's own sidecars ([`sidecar`]).
 //!
 //! This is the per-file half of indexing; it runs in parallel (rayon) and
 //! never touches the index. The [`MetadataTable`] is loaded once per build
@@ -9,7 +10,7 @@
 
 use crate::corpus::overrides::{self, MetadataTable};
 use crate::corpus::walk::{CorpusFile, FileKind};
-use crate::corpus::{decode, docx, html, metadata, sidecar, structure};
+use crate::corpus::{decode, docx, hardwrap, html, metadata, pdf, sidecar, structure};
 use crate::corpus::{Metadata, SkipReason, Structure};
 use crate::isolate;
 use crate::text::normalize;
@@ -24,7 +25,7 @@ pub struct Report {
     /// Sections and passages.
     pub structure: Structure,
     /// Encoding the bytes were decoded from (`utf-8`, `gb18030`,
-    /// `html/utf-8`, …; `docx` for Word documents).
+    /// `html/utf-8`, …; `docx` for Word documents, `pdf` for PDFs).
     pub encoding: String,
     /// blake3 (hex) of the file's bytes.
     pub file_hash: String,
@@ -92,9 +93,21 @@ fn read_unguarded(file: &CorpusFile, table: &MetadataTable) -> Result<Report, Sk
             hints.source = page.source;
             (page.text, format!("html/{}", decoded.encoding))
         }
+        FileKind::Pdf => {
+            if bytes.is_empty() {
+                return Err(SkipReason::Empty);
+            }
+            let doc = pdf::extract(&bytes)?;
+            // A weak clue: used only when the text's own title is not found.
+            hints.title = doc.title;
+            (doc.text, "pdf".to_string())
+        }
         _ => {
             let decoded = decode::decode(&bytes)?;
-            (decoded.text, decoded.encoding.to_string())
+            // `pdftotext` output and other hard-wrapped text: paragraphs
+            // joined back, page numbers and running heads dropped.
+            let text = hardwrap::unwrap(&decoded.text).unwrap_or(decoded.text);
+            (text, decoded.encoding.to_string())
         }
     };
     drop(bytes);

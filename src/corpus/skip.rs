@@ -29,6 +29,9 @@ pub enum SkipReason {
     /// A symbolic link that leads outside the corpus folder (its target
     /// given), not followed (SPEC §5).
     OutsideLink(String),
+    /// A PDF whose text cannot be had (a scan, a password, damage, fonts
+    /// without a Unicode map, not a PDF at all), with what to do about it.
+    Pdf(String),
 }
 
 impl SkipReason {
@@ -59,6 +62,7 @@ impl fmt::Display for SkipReason {
             SkipReason::OutsideLink(target) => {
                 write!(f, "symbolic link to {target}, outside the corpus: not followed")
             }
+            SkipReason::Pdf(why) => write!(f, "{why}"),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Finding the reports in a corpus folder.
 //!
-//! Reports are `.txt`, `.html`/`.htm` and Word `.docx` files anywhere under
-//! the corpus root (SPEC §5). Formats we recognise but do not read
-//! (legacy Word `.doc`, WPS `.wps`, `.pdf`) are listed too, as
+//! Reports are `.txt`, `.html`/`.htm`, Word `.docx` and `.pdf` files anywhere
+//! under the corpus root (SPEC §5). Formats we recognise but do not read
+//! (legacy Word `.doc`, WPS `.wps`) are listed too, as
 //! [`FileKind::Skip`], so that the index summary can say what to convert
 //! them to. Everything else (`README.md`, `MANIFEST.tsv`, `metadata.csv`,
 //! `*.meta.toml` sidecars, hidden files, Word's `~$…` lock files) is not a
@@ -44,6 +44,8 @@ pub enum FileKind {
     Html,
     /// A Word `.docx` document (Office Open XML).
     Docx,
+    /// A PDF document (its text layer).
+    Pdf,
     /// A file we recognise and skip (reason attached).
     Skip(SkipReason),
 }
@@ -84,9 +86,7 @@ pub fn kind_of(name: &str) -> Option<FileKind> {
         "wps" => FileKind::Skip(SkipReason::Unsupported(
             "WPS .wps is not read: convert it to .docx or .txt (in WPS: Save As → .docx)".into(),
         )),
-        "pdf" => FileKind::Skip(SkipReason::Unsupported(
-            "PDF is not read yet: convert it to .txt (e.g. `pdftotext -enc UTF-8 FILE.pdf`)".into(),
-        )),
+        "pdf" => FileKind::Pdf,
         _ => return None,
     })
 }
@@ -237,7 +237,7 @@ mod tests {
             Some(FileKind::Skip(reason)) => reason.to_string(),
             other => panic!("{name}: {other:?}"),
         };
-        assert!(advice("x.pdf").starts_with("PDF is not read yet: convert it to .txt"));
+        assert_eq!(kind_of("P020240131.PDF"), Some(FileKind::Pdf));
         assert!(advice("x.doc").contains("convert it to .docx or .txt"));
         assert!(advice("x.WPS").contains("convert it to .docx or .txt"));
     }
