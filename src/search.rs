@@ -271,10 +271,19 @@ impl<'a> Searcher<'a> {
         filters: &Filters,
     ) -> Result<Vec<(PassageDoc, String)>, SearchError> {
         let addrs = self.matching(matcher, filters)?;
-        let mut docs: Vec<(PassageDoc, String)> = addrs
+        let raw: Vec<RawPassage> = addrs
             .into_par_iter()
-            .map(|addr| -> Result<(PassageDoc, String), SearchError> {
-                let doc = self.load(addr)?;
+            .map(|addr| self.load_raw(addr))
+            .collect::<Result<_, _>>()?;
+        // Each report's record once, in one query, not one lookup per hit.
+        let mut ids: Vec<&str> = raw.iter().map(|r| r.report.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.reader.preload(&ids)?;
+        let mut docs: Vec<(PassageDoc, String)> = raw
+            .into_par_iter()
+            .map(|r| -> Result<(PassageDoc, String), SearchError> {
+                let doc = self.attach(r)?;
                 let norm = crate::text::normalize(&doc.text);
                 Ok((doc, norm))
             })
@@ -366,22 +375,47 @@ impl<'a> Searcher<'a> {
 
     /// Loads a passage document.
     pub fn load(&self, addr: DocAddress) -> Result<PassageDoc, SearchError> {
+        let raw = self.load_raw(addr)?;
+        self.attach(raw)
+    }
+
+    /// A passage's stored fields, without its report's record.
+    fn load_raw(&self, addr: DocAddress) -> Result<RawPassage, SearchError> {
         let f = &self.reader.fields;
         let doc: TantivyDocument = self.reader.searcher.doc(addr)?;
         let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
         let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-        let id = text_of(f.report);
-        let report = self.reader.report(id)?.ok_or_else(|| {
-            tantivy::TantivyError::InternalError(format!("passage of unknown report {id}"))
-        })?;
-        Ok(PassageDoc {
-            report,
+        Ok(RawPassage {
+            report: text_of(f.report).to_string(),
             section: u64_of(f.sec) as usize,
             path: serde_json::from_str(text_of(f.hpath)).unwrap_or_default(),
             ordinal: u64_of(f.ordinal),
             text: text_of(f.text).to_string(),
         })
     }
+
+    /// A passage with its report's record.
+    fn attach(&self, raw: RawPassage) -> Result<PassageDoc, SearchError> {
+        let report = self.reader.report(&raw.report)?.ok_or_else(|| {
+            tantivy::TantivyError::InternalError(format!("passage of unknown report {}", raw.report))
+        })?;
+        Ok(PassageDoc {
+            report,
+            section: raw.section,
+            path: raw.path,
+            ordinal: raw.ordinal,
+            text: raw.text,
+        })
+    }
+}
+
+/// A passage's stored fields before its report's record is attached.
+struct RawPassage {
+    report: String,
+    section: usize,
+    path: Vec<String>,
+    ordinal: u64,
+    text: String,
 }
 
 /// A ranked hit before loading: its final score and stable key.
