@@ -393,14 +393,25 @@ impl Ctx {
         }
         let missing = a.missing.as_deref().map(MissingField::parse).transpose()?;
         let reader = self.open()?;
-        let reports: Vec<_> = reader
-            .reports_sorted()?
-            .into_iter()
-            .filter(|r| filter::report_matches(&filters, r))
-            .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
-            .collect();
+        let reports: Vec<_> = match a.explain.as_deref() {
+            Some(id) if !id.is_empty() => vec![find_report(&reader, id)?],
+            _ => reader
+                .reports_sorted()?
+                .into_iter()
+                .filter(|r| filter::report_matches(&filters, r))
+                .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
+                .collect(),
+        };
         let mut out = self.stdout(a.json);
-        if a.json {
+        if a.explain.is_some() {
+            for r in &reports {
+                if a.json {
+                    crate::output::explain::json_line(&mut out, r)?;
+                } else {
+                    crate::output::explain::print(&mut out, r)?;
+                }
+            }
+        } else if a.json {
             for r in &reports {
                 json::line(&mut out, "report", &json::ReportLine::new(r))?;
             }

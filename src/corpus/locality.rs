@@ -55,34 +55,16 @@ pub struct Locality {
     pub level: Option<Level>,
 }
 
-/// Where a name was seen, from the strongest clue to the weakest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Zone {
-    /// A folder or file name in the report's path.
-    Path,
-    /// The title, issuer, header, delivery, speaker or signature lines.
-    Strong,
-    /// Anywhere in the text.
-    Body,
-}
-
-/// The clues a report gives about its place, gathered by `metadata`.
-#[derive(Debug, Clone, Default)]
-pub struct Clues<'a> {
-    /// Path relative to the corpus root, `/`-separated.
-    pub path: &'a str,
-    /// Title, issuer, header and signature lines (already de-spaced).
-    pub strong: Vec<String>,
-    /// The whole text.
-    pub body: &'a str,
-}
-
 /// One administrative unit, as an index into the gazetteer's tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Place {
+pub(crate) enum Place {
+    /// A province, autonomous region or municipality.
     Province(u32),
+    /// A prefecture-level unit.
     City(u32),
+    /// A county-level unit.
     County(u32),
+    /// A township-level unit.
     Township(u32),
 }
 
@@ -120,8 +102,9 @@ enum Trust {
     PathOnly,
 }
 
+/// One name and every place it may denote.
 #[derive(Debug)]
-struct NameEntry {
+pub(crate) struct NameEntry {
     name: String,
     places: Vec<Place>,
     trust: Trust,
@@ -140,44 +123,6 @@ pub struct Gazetteer {
     /// of 45,000 names.
     matcher: CharwiseDoubleArrayAhoCorasick<u32>,
 }
-
-/// Words that, right after a short or two-character place name in running
-/// text, make it a real mention (`渠县人民政府`, `万州区委`).
-const GOV_FOLLOWERS: [&str; 12] = [
-    "人民政府",
-    "政府",
-    "委员会",
-    "党委",
-    "县委",
-    "区委",
-    "市委",
-    "人大",
-    "人民代表大会",
-    "委发",
-    "府发",
-    "府办",
-];
-
-/// Self-references that tell which level a report speaks for when its
-/// header names no place (`我乡`, `全区`).
-const TOWNSHIP_SELF: [&str; 13] = [
-    "我镇",
-    "全镇",
-    "本镇",
-    "我乡",
-    "全乡",
-    "本乡",
-    "我街道",
-    "全街道",
-    "本街道",
-    "镇党委",
-    "乡党委",
-    "镇政府",
-    "乡政府",
-];
-const COUNTY_SELF: [&str; 9] =
-    ["我区", "全区", "本区", "我县", "全县", "本县", "我旗", "全旗", "本旗"];
-const CITY_SELF: [&str; 3] = ["我市", "全市", "本市"];
 
 impl Gazetteer {
     /// The gazetteer bundled with baogao, parsed on first use.
@@ -248,9 +193,13 @@ impl Gazetteer {
             if chars < 2 {
                 return;
             }
+            // A township whose name is one character and a suffix
+            // (`新镇`, `东街道`) is as easily part of other words.
+            let tiny_township = matches!(place, Place::Township(_))
+                && ["街道", "苏木"].iter().any(|s| name.ends_with(s) && chars - s.chars().count() == 1);
             let trust = if chars == 2 && name.ends_with('区') {
                 Trust::PathOnly
-            } else if short && !matches!(place, Place::Province(_)) || chars == 2 {
+            } else if short && !matches!(place, Place::Province(_)) || chars == 2 || tiny_township {
                 Trust::Weak
             } else {
                 Trust::Full
@@ -291,11 +240,34 @@ impl Gazetteer {
             // are far too often ordinary words.
             add(&t.name, Place::Township(i as u32), false);
         }
-        let matcher = CharwiseDoubleArrayAhoCorasickBuilder::new()
+        let mut gaz = Gazetteer {
+            provinces,
+            cities,
+            counties,
+            townships,
+            names: Vec::new(),
+            by_name,
+            matcher: CharwiseDoubleArrayAhoCorasickBuilder::new()
+                .build_with_values([("-", 0u32)])
+                .expect("a one-word automaton builds"),
+        };
+        // A short name shared by a place and one of its own units means
+        // the larger one: `岳阳` is 岳阳市, not 岳阳县; `黄山` is 黄山市,
+        // whose 黄山区 is always written in full.
+        for e in &mut names {
+            if e.places.len() > 1 {
+                let all = e.places.clone();
+                e.places.retain(|p| !gaz.ancestors(*p).iter().any(|a| all.contains(a)));
+            }
+        }
+        gaz.names = names;
+        gaz.matcher = CharwiseDoubleArrayAhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build_with_values(names.iter().enumerate().map(|(i, e)| (e.name.as_str(), i as u32)))
+            .build_with_values(
+                gaz.names.iter().enumerate().map(|(i, e)| (e.name.as_str(), i as u32)),
+            )
             .expect("gazetteer names build an automaton");
-        Ok(Gazetteer { provinces, cities, counties, townships, names, by_name, matcher })
+        Ok(gaz)
     }
 
     /// Every official name at one level, sorted and without duplicates
@@ -324,7 +296,7 @@ impl Gazetteer {
     }
 
     /// The locality of a single place: the place and its ancestors.
-    fn locality_of(&self, place: Place) -> Locality {
+    pub(crate) fn locality_of(&self, place: Place) -> Locality {
         let mut loc = Locality::default();
         let (province, city, county) = match place {
             Place::Province(p) => (p, None, None),
@@ -354,7 +326,7 @@ impl Gazetteer {
 
     /// The places above `place`, nearest first (a placeholder city is
     /// skipped: it names nothing).
-    fn ancestors(&self, place: Place) -> Vec<Place> {
+    pub(crate) fn ancestors(&self, place: Place) -> Vec<Place> {
         match place {
             Place::Province(_) => vec![],
             Place::City(c) => vec![Place::Province(self.cities[c as usize].province)],
@@ -376,209 +348,103 @@ impl Gazetteer {
         }
     }
 
-    /// Calls `f` with every name matched in `text` that we trust in `zone`.
-    fn scan(&self, text: &str, zone: Zone, mut f: impl FnMut(&NameEntry)) {
-        for m in self.matcher.leftmost_find_iter(text) {
+    /// Every trusted name matched in `text`, leftmost-longest, as
+    /// `(start, end, name)` byte ranges. Names whose trust is
+    /// [`Trust::PathOnly`] are left out unless `path` is set.
+    pub(crate) fn matches<'g, 't>(
+        &'g self,
+        text: &'t str,
+        path: bool,
+    ) -> impl Iterator<Item = (usize, usize, NameRef<'g>)> + 't
+    where
+        'g: 't,
+    {
+        self.matcher.leftmost_find_iter(text).filter_map(move |m| {
             let e = &self.names[m.value() as usize];
-            let ok = match (e.trust, zone) {
-                (Trust::Full, _) => true,
-                (Trust::PathOnly, Zone::Path) => true,
-                (Trust::PathOnly, _) => false,
-                (Trust::Weak, Zone::Path | Zone::Strong) => true,
-                (Trust::Weak, Zone::Body) => {
-                    let rest = &text[m.end()..];
-                    GOV_FOLLOWERS.iter().any(|w| rest.starts_with(w))
-                }
-            };
-            if ok {
-                f(e);
-            }
+            (path || e.trust != Trust::PathOnly).then_some((
+                m.start(),
+                m.end(),
+                NameRef { id: m.value(), entry: e },
+            ))
+        })
+    }
+
+    /// The entry of a name that is exactly `name`, if any.
+    pub(crate) fn entry(&self, name: &str) -> Option<NameRef<'_>> {
+        let &i = self.by_name.get(name)?;
+        Some(NameRef { id: i as u32, entry: &self.names[i] })
+    }
+
+    /// The official name of a place.
+    pub(crate) fn name_of(&self, place: Place) -> &str {
+        match place {
+            Place::Province(p) => &self.provinces[p as usize],
+            Place::City(c) => self.cities[c as usize].name.as_deref().unwrap_or(""),
+            Place::County(c) => &self.counties[c as usize].name,
+            Place::Township(t) => &self.townships[t as usize].name,
         }
     }
 
-    /// Resolves a report's place from its clues.
-    ///
-    /// The level is the lowest one named in the path or the strong lines
-    /// (a township named in the title makes a township report, even though
-    /// the addressee line names the county). When the strong clues name no
-    /// township but the body speaks as one (`我乡`, `全镇` outnumber `全区`,
-    /// `我县`), the most supported township named in the body is taken;
-    /// likewise for counties and cities. National reports are recognised by
-    /// `metadata`, not here.
-    pub fn resolve(&self, clues: &Clues) -> Locality {
-        let mut hits: HashMap<Place, Hits> = HashMap::new();
-        let mut record = |e: &NameEntry, zone: Zone| {
-            for &p in &e.places {
-                let h = hits.entry(p).or_default();
-                match zone {
-                    Zone::Path => h.path += 1,
-                    Zone::Strong => h.strong += 1,
-                    Zone::Body => h.body += 1,
-                }
-            }
-        };
-        for seg in path_parts(clues.path) {
-            // One hit per name per part, and a part that *is* a name (a
-            // folder `城区`) counts even for path-only names.
-            if let Some(&i) = self.by_name.get(seg) {
-                record(&self.names[i], Zone::Path);
-                continue;
-            }
-            self.scan(seg, Zone::Path, |e| record(e, Zone::Path));
+    /// The level of a place. A directly administered municipality is a
+    /// province (its government is provincial).
+    pub(crate) fn level_of(place: Place) -> Level {
+        match place {
+            Place::Province(_) => Level::Province,
+            Place::City(_) => Level::City,
+            Place::County(_) => Level::County,
+            Place::Township(_) => Level::Township,
         }
-        for line in &clues.strong {
-            self.scan(line, Zone::Strong, |e| record(e, Zone::Strong));
-        }
-        self.scan(clues.body, Zone::Body, |e| record(e, Zone::Body));
-
-        let [town_refs, county_refs, city_refs] = self_references(clues.body);
-
-        let of_kind = |strong: bool, kind: fn(&Place) -> bool| -> Vec<Place> {
-            let mut v: Vec<Place> = hits
-                .iter()
-                .filter(|(p, h)| kind(p) && if strong { h.path + h.strong > 0 } else { h.body > 0 })
-                .map(|(p, _)| *p)
-                .collect();
-            v.sort_unstable();
-            v
-        };
-        let is_town = |p: &Place| matches!(p, Place::Township(_));
-        let is_county = |p: &Place| matches!(p, Place::County(_));
-        let is_city = |p: &Place| matches!(p, Place::City(_));
-        let is_province = |p: &Place| matches!(p, Place::Province(_));
-
-        let pick = |cands: Vec<Place>| self.pick(&cands, &hits);
-        let strong_towns = of_kind(true, is_town);
-        if !strong_towns.is_empty() {
-            return pick(strong_towns);
-        }
-        let body_towns = of_kind(false, is_town);
-        if !body_towns.is_empty() && town_refs > 0 && town_refs > county_refs {
-            return pick(body_towns);
-        }
-        let strong_counties = of_kind(true, is_county);
-        if !strong_counties.is_empty() {
-            return pick(strong_counties);
-        }
-        let body_counties = of_kind(false, is_county);
-        if !body_counties.is_empty() && county_refs > 0 && county_refs >= city_refs {
-            return pick(body_counties);
-        }
-        let strong_cities = of_kind(true, is_city);
-        if !strong_cities.is_empty() {
-            return pick(strong_cities);
-        }
-        let body_cities = of_kind(false, is_city);
-        if !body_cities.is_empty() && city_refs > 0 {
-            return pick(body_cities);
-        }
-        let strong_provinces = of_kind(true, is_province);
-        if !strong_provinces.is_empty() {
-            return pick(strong_provinces);
-        }
-        Locality::default()
     }
 
-    /// Picks the best supported candidate (all of one level): its own
-    /// mentions plus those of its county, city and province. When several
-    /// tie, we keep only the fields they agree on, so `城关镇` with no other
-    /// clue gives the township name and nothing above it.
-    fn pick(&self, cands: &[Place], hits: &HashMap<Place, Hits>) -> Locality {
-        let own = |p: &Place| hits.get(p).map_or(0, Hits::weight);
-        let scored: Vec<(u32, Place)> = cands
-            .iter()
-            .map(|p| (own(p) + self.ancestors(*p).iter().map(own).sum::<u32>(), *p))
-            .collect();
-        let best = scored.iter().map(|s| s.0).max().unwrap_or(0);
-        let mut out: Option<Locality> = None;
-        for (_, p) in scored.iter().filter(|s| s.0 == best) {
-            let loc = self.locality_of(*p);
-            out = Some(match out {
-                None => loc,
-                Some(prev) => Locality {
-                    province: agree(prev.province, loc.province),
-                    city: agree(prev.city, loc.city),
-                    county: agree(prev.county, loc.county),
-                    township: agree(prev.township, loc.township),
-                    level: agree(prev.level, loc.level),
-                },
-            });
-        }
-        let mut loc = out.unwrap_or_default();
-        // When the tied candidates disagree on a lower field but agree
-        // above, a city is only meaningful with its province, etc.; and
-        // the four municipalities never have a city, which `locality_of`
-        // already ensures.
-        if loc.province.is_none() {
-            loc.city = None;
-        }
-        loc
+    /// The township called `name` in a county, if the gazetteer has it.
+    pub(crate) fn township_in(&self, county: u32, name: &str) -> Option<Place> {
+        let e = self.entry(name)?;
+        e.entry.places.iter().copied().find(|p| match p {
+            Place::Township(t) => self.townships[*t as usize].county == county,
+            _ => false,
+        })
+    }
+
+    /// The chain of names of a place: its own and its ancestors', as a
+    /// [`Locality`] (without the level).
+    pub(crate) fn chain_of(&self, place: Place) -> Locality {
+        self.locality_of(place)
+    }
+
+    /// Is this province one of the four directly administered
+    /// municipalities (北京 天津 上海 重庆)? Their districts have no city.
+    pub(crate) fn is_municipality(&self, province: u32) -> bool {
+        self.cities.iter().any(|c| c.province == province && c.name.is_none())
+            && self.provinces[province as usize].ends_with('市')
     }
 }
 
-/// How often `body` refers to itself as a township, a county and a city:
-/// the occurrences of each word of [`TOWNSHIP_SELF`], [`COUNTY_SELF`] and
-/// [`CITY_SELF`] (what `body.matches(word).count()` summed per list gives,
-/// in one pass: every word starts with 我, 全, 本, 镇 or 乡 and none
-/// overlaps itself).
-fn self_references(body: &str) -> [usize; 3] {
-    let mut counts = [0usize; 3];
-    for (i, c) in body.char_indices() {
-        if !matches!(c, '我' | '全' | '本' | '镇' | '乡') {
-            continue;
-        }
-        let rest = &body[i..];
-        let lists: [&[&str]; 3] = [&TOWNSHIP_SELF, &COUNTY_SELF, &CITY_SELF];
-        for (n, list) in counts.iter_mut().zip(lists) {
-            *n += list.iter().filter(|w| rest.starts_with(**w)).count();
-        }
-    }
-    counts
+/// A name of the gazetteer as found in a text: its index and entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameRef<'g> {
+    /// Index of the name (stable for one gazetteer).
+    pub id: u32,
+    /// The name and the places it may denote.
+    pub entry: &'g NameEntry,
 }
 
-/// Mentions of one place, by zone.
-#[derive(Debug, Default, Clone, Copy)]
-struct Hits {
-    path: u32,
-    strong: u32,
-    body: u32,
-}
-
-impl Hits {
-    /// A path clue outweighs a title clue, which outweighs many mentions in
-    /// running text; each zone is capped so one repeated name cannot drown
-    /// the others.
-    fn weight(&self) -> u32 {
-        8 * self.path.min(2) + 4 * self.strong.min(3) + self.body.min(4)
+impl NameRef<'_> {
+    /// The name as matched.
+    pub fn name(&self) -> &str {
+        &self.entry.name
     }
-}
 
-fn agree<T: PartialEq>(a: Option<T>, b: Option<T>) -> Option<T> {
-    match (a, b) {
-        (Some(a), Some(b)) if a == b => Some(a),
-        _ => None,
+    /// The places the name may denote.
+    pub fn places(&self) -> &[Place] {
+        &self.entry.places
     }
-}
 
-/// The parts of a relative path worth matching: folder names and the file
-/// stem, each also split at `-`, `_`, spaces and dots (`2020-闵行区七宝镇-…`).
-fn path_parts(path: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let segs: Vec<&str> = path.split(['/', '\\']).filter(|s| !s.is_empty()).collect();
-    for (i, seg) in segs.iter().enumerate() {
-        let seg = if i + 1 == segs.len() {
-            seg.rsplit_once('.').map_or(*seg, |(stem, _)| stem)
-        } else {
-            seg
-        };
-        parts.push(seg);
-        let pieces: Vec<&str> =
-            seg.split(['-', '_', ' ', '.', '—']).filter(|s| !s.is_empty()).collect();
-        if pieces.len() > 1 {
-            parts.extend(pieces);
-        }
+    /// A short name (`乐山`) or a two-character one (`渠县`): too easily
+    /// part of other words to count in running text unless it is a word
+    /// of its own.
+    pub fn is_short(&self) -> bool {
+        self.entry.trust != Trust::Full
     }
-    parts
 }
 
 /// The short name people write for a place: `四川省` → `四川`,

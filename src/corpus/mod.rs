@@ -3,22 +3,28 @@
 //!
 //! [`walk`] lists the corpus files; [`read`] turns one into a report:
 //! [`decode`] (text), [`html`] or [`docx`] (other formats), [`structure`],
-//! [`metadata`] + [`locality`], then the overrides of [`overrides`]
-//! (`metadata.csv`) and [`sidecar`] (`NAME.meta.toml`). [`skip`] names
-//! why a file is not read.
+//! [`metadata`] (with [`dates`], and [`resolve`] over the [`locality`]
+//! gazetteer with [`boundary`] checks), recording its [`evidence`], then the
+//! overrides of [`overrides`] (`metadata.csv`) and [`sidecar`]
+//! (`NAME.meta.toml`). [`skip`] names why a file is not read.
 
+pub mod boundary;
+pub mod dates;
 pub mod decode;
 pub mod docx;
+pub mod evidence;
 pub mod html;
 pub mod locality;
 pub mod metadata;
 pub mod overrides;
 pub mod read;
 pub mod report;
+pub mod resolve;
 pub mod sidecar;
 pub mod skip;
 pub mod structure;
 pub mod walk;
 
+pub use evidence::Evidence;
 pub use report::{Level, Metadata, Passage, Section, SectionKind, Structure};
 pub use skip::SkipReason;

@@ -664,7 +664,7 @@ fn documents(
     overrides: Option<String>,
 ) -> (ReportRecord, Vec<TantivyDocument>) {
     let Prepared { report, passages } = prepared;
-    let Report { rel, meta, structure, encoding, text_hash, .. } = report;
+    let Report { rel, meta, evidence, structure, encoding, text_hash, .. } = report;
     let mut docs = Vec::with_capacity(structure.passages.len() + 1);
     let mut chars = 0u64;
     let mut ordinal = 0u64;
@@ -712,6 +712,7 @@ fn documents(
         text_hash,
         stamp,
         overrides,
+        evidence,
     };
     docs.push(report_doc(fields, &record));
     (record, docs)

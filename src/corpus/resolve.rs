@@ -1,0 +1,1006 @@
+//! A report's place and level, decided from evidence (SPEC §1 locality).
+//!
+//! `metadata` hands over the clues in which the report speaks for itself
+//! ([`VoiceClue`]: title, issuer lines, delivery line, speaker line,
+//! `我代表…人民政府`), the running text ([`Body`]) and the path. We then
+//!
+//! 1. find every gazetteer name in the own-voice clues, at a word boundary
+//!    ([`boundary`](super::boundary)), never in a `来源` line nor as part of
+//!    a newspaper's name (`河北日报`, `解放日报`); a township the gazetteer
+//!    does not have keeps the chain the text gives (`渠县新兴镇` → township
+//!    新兴镇 of 渠县);
+//! 2. decide the **level** from how the report names its own government:
+//!    the lowest place its own voice names, or — when it names none
+//!    (`我代表市人民政府`, `省长`, `在县十六届人民代表大会…上`) — the
+//!    government word it uses, or the self-references of its text (`全县`,
+//!    `我镇`, `全州`, `全盟`; `全区` is a district's or an autonomous
+//!    region's), never the lowest name it happens to mention;
+//! 3. choose, among the places of that level, the one the strongest,
+//!    mutually consistent clues support: own-voice clues outrank body
+//!    mentions, which outrank the path (a path part counts only for a
+//!    place the text names too, or when the text names none); a chain
+//!    must agree with the province or city the title or issuer names;
+//! 4. leave a field null when the best candidates tie: a null is honest,
+//!    a wrong place is not.
+//!
+//! Every step leaves its trace in the [`Evidence`] (`reports --explain`).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::boundary::{self, is_han, Kind};
+use super::evidence::{excerpt, Clue, FieldEvidence, Source};
+use super::locality::{Gazetteer, Locality, NameRef, Place};
+use super::report::Level;
+
+/// A clue in which the report speaks for itself.
+#[derive(Debug, Clone)]
+pub struct VoiceClue<'a> {
+    /// What kind of clue.
+    pub source: Source,
+    /// Its 1-based line (0 when it is not on a line of the text).
+    pub line: u32,
+    /// The text shown as the clue (the line, or the cleaned title).
+    pub text: &'a str,
+    /// The part of `text` in which to look for place names.
+    pub scan: Range<usize>,
+    /// The government word the clue uses (`我代表县人民政府` → `县`,
+    /// `省长` → `省`), one of [`SUFFIXES`].
+    pub suffix: Option<&'static str>,
+}
+
+/// The running text of a report.
+#[derive(Debug, Clone, Copy)]
+pub struct Body<'a> {
+    /// The whole decoded text.
+    pub text: &'a str,
+    /// The byte offset where each line starts, ascending.
+    pub line_starts: &'a [usize],
+    /// Byte ranges that are not the report's own text (`来源` lines, page
+    /// furniture): nothing there is a place.
+    pub excluded: &'a [Range<usize>],
+}
+
+impl Body<'_> {
+    /// The 1-based line of a byte offset, and the line's text.
+    fn line_at(&self, at: usize) -> (u32, &str, usize) {
+        let i = self.line_starts.partition_point(|&s| s <= at).saturating_sub(1);
+        let start = self.line_starts.get(i).copied().unwrap_or(0);
+        let end = self.line_starts.get(i + 1).copied().unwrap_or(self.text.len());
+        (i as u32 + 1, &self.text[start..end], at - start)
+    }
+
+    fn is_excluded(&self, at: usize) -> bool {
+        self.excluded.iter().any(|r| r.contains(&at))
+    }
+}
+
+/// The government words a report calls itself by, longest first where one
+/// ends another (`自治区` before `区`). A place "answers" to a word when
+/// its official name ends with it: `市` is a prefecture city, a
+/// county-level city or a municipality; `区` a district or an autonomous
+/// region; `州` an autonomous prefecture.
+pub const SUFFIXES: [&str; 13] =
+    ["自治区", "地区", "街道", "苏木", "省", "市", "州", "盟", "县", "区", "旗", "镇", "乡"];
+
+/// The result: the locality and the evidence of its five fields.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// Province, city, county, township and level.
+    pub locality: Locality,
+    /// Evidence of the level.
+    pub level: FieldEvidence,
+    /// Evidence of the province.
+    pub province: FieldEvidence,
+    /// Evidence of the city.
+    pub city: FieldEvidence,
+    /// Evidence of the county.
+    pub county: FieldEvidence,
+    /// Evidence of the township.
+    pub township: FieldEvidence,
+}
+
+/// Names followed by these are a newspaper, a broadcaster or a news site,
+/// not a place: `河北日报`, `解放日报`, `新华日报`.
+const MEDIA: [&str; 9] = ["日报", "晚报", "早报", "商报", "电视台", "广播", "新闻网", "融媒", "报社"];
+
+/// A place a clue may denote: one of the gazetteer, or a township the
+/// gazetteer lacks, under a county it has (`渠县新兴镇`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Cand {
+    Known(Place),
+    NewTownship(u32, String),
+}
+
+/// One name found in an own-voice clue.
+#[derive(Debug, Clone)]
+struct Mention {
+    cands: Vec<Cand>,
+    name: String,
+    clue: Clue,
+    weight: f64,
+}
+
+/// How often the body names a place (estimated from a checked sample of
+/// its occurrences), and where first.
+#[derive(Debug, Clone, Default)]
+struct Count {
+    n: f64,
+    first: Option<Clue>,
+}
+
+/// Weight of a mention in each kind of own-voice clue.
+fn weight(source: Source) -> f64 {
+    match source {
+        Source::Title => 100.0,
+        Source::Issuer | Source::Delivery | Source::Speaker | Source::SelfName => 80.0,
+        Source::PageTitle => 60.0,
+        _ => 0.0,
+    }
+}
+
+/// At most this many occurrences of each name are checked for word
+/// boundaries; the rest are counted in the same proportion.
+const SAMPLE: u32 = 4;
+
+/// Resolves a report's place and level.
+pub fn resolve(g: &Gazetteer, voices: &[VoiceClue], body: Body, path: &str) -> Resolved {
+    let r = Resolver::new(g, voices, body, path);
+    r.decide()
+}
+
+struct Resolver<'g, 'a> {
+    g: &'g Gazetteer,
+    own: Vec<Mention>,
+    /// Government words used without a place, with their clue.
+    suffixes: Vec<(&'static str, Clue)>,
+    body: HashMap<Place, Count>,
+    /// Body mentions of each place's units (a city report names its
+    /// counties), per ancestor.
+    below: HashMap<Place, f64>,
+    path: HashMap<Place, String>,
+    selfrefs: SelfRefs,
+    body_text: Body<'a>,
+}
+
+impl<'g, 'a> Resolver<'g, 'a> {
+    fn new(g: &'g Gazetteer, voices: &[VoiceClue], body: Body<'a>, path: &str) -> Self {
+        let mut own = Vec::new();
+        let mut suffixes = Vec::new();
+        for v in voices {
+            let found = own_mentions(g, v);
+            if let Some(s) = v.suffix {
+                let named = found.iter().any(|m| {
+                    m.cands.iter().any(|c| cand_name(g, c).ends_with(s))
+                });
+                if !named {
+                    suffixes.push((s, Clue::on_line(v.source, v.line, v.text, v.scan.start)));
+                }
+            }
+            own.extend(found);
+        }
+        let (body_counts, below) = body_counts(g, body);
+        let path = path_mentions(g, path);
+        let selfrefs = self_references(body);
+        Resolver { g, own, suffixes, body: body_counts, below, path, selfrefs, body_text: body }
+    }
+
+    fn level(&self, c: &Cand) -> Level {
+        match c {
+            Cand::Known(p) => Gazetteer::level_of(*p),
+            Cand::NewTownship(..) => Level::Township,
+        }
+    }
+
+    fn ancestors(&self, c: &Cand) -> Vec<Place> {
+        match c {
+            Cand::Known(p) => self.g.ancestors(*p),
+            Cand::NewTownship(county, _) => {
+                let mut v = vec![Place::County(*county)];
+                v.extend(self.g.ancestors(Place::County(*county)));
+                v
+            }
+        }
+    }
+
+    fn chain(&self, c: &Cand) -> Locality {
+        let mut loc = match c {
+            Cand::Known(p) => self.g.locality_of(*p),
+            Cand::NewTownship(county, name) => {
+                let mut l = self.g.locality_of(Place::County(*county));
+                l.township = Some(name.clone());
+                l
+            }
+        };
+        loc.level = Some(self.level(c));
+        // A municipality's government is provincial.
+        if let Cand::Known(Place::Province(_)) = c {
+            loc.level = Some(Level::Province);
+        }
+        loc
+    }
+
+    fn body_n(&self, p: Place) -> f64 {
+        self.body.get(&p).map_or(0.0, |c| c.n)
+    }
+
+    /// Does the text (own voice or body) name this candidate?
+    fn in_text(&self, c: &Cand) -> bool {
+        match c {
+            Cand::Known(p) => {
+                self.body_n(*p) > 0.0 || self.own.iter().any(|m| m.cands.contains(c))
+            }
+            Cand::NewTownship(..) => true,
+        }
+    }
+
+    /// How strongly the own-voice clues support a candidate: a clue that
+    /// names it counts fully, one that names a place above it (its county,
+    /// city, province) less, one that names a place below it least.
+    fn voice_score(&self, c: &Cand) -> f64 {
+        let anc = self.ancestors(c);
+        self.own
+            .iter()
+            .map(|m| {
+                let rel = if m.cands.contains(c) {
+                    1.0
+                } else if m.cands.iter().any(|x| matches!(x, Cand::Known(p) if anc.contains(p))) {
+                    0.6
+                } else if m.cands.iter().any(|x| self.ancestors(x).iter().any(|a| Cand::Known(*a) == *c)) {
+                    0.3
+                } else {
+                    0.0
+                };
+                m.weight * rel
+            })
+            .sum()
+    }
+
+    /// How strongly the body (and the path) support a candidate, and the
+    /// part of it that is the candidate's own mentions.
+    fn text_score(&self, c: &Cand, path_counts: bool) -> (f64, f64) {
+        let anc = self.ancestors(c);
+        let (own, below) = match c {
+            Cand::Known(p) => (
+                self.body_n(*p).min(60.0),
+                0.5 * self.below.get(p).copied().unwrap_or(0.0).min(40.0),
+            ),
+            Cand::NewTownship(..) => (0.0, 0.0),
+        };
+        let above: f64 = anc.iter().map(|a| self.body_n(*a).min(20.0)).sum::<f64>() * 0.5;
+        let path = if path_counts {
+            let me = matches!(c, Cand::Known(p) if self.path.contains_key(p));
+            10.0 * f64::from(u8::from(me))
+                + 5.0 * anc.iter().filter(|a| self.path.contains_key(a)).count() as f64
+        } else {
+            0.0
+        };
+        (own + below + above + path, own)
+    }
+
+    fn decide(self) -> Resolved {
+        let mut out = Resolved::default();
+        let (cands, level_clue, how) = self.candidates();
+        if cands.is_empty() {
+            self.explain_nothing(&mut out);
+            return out;
+        }
+        // A chain must agree with the province or city that the title or
+        // an issuer line names.
+        let level = cands.iter().map(|c| self.level(c)).min().unwrap_or(Level::Township);
+        let mut cands = cands;
+        let mut constraint_rejects: Vec<(Cand, String)> = Vec::new();
+        for m in self.own.iter().filter(|m| {
+            matches!(m.clue.source, Source::Title | Source::Issuer | Source::PageTitle)
+        }) {
+            let above: Vec<&Cand> = m.cands.iter().filter(|x| self.level(x) < level).collect();
+            if above.is_empty() {
+                continue;
+            }
+            let ok = |c: &Cand| {
+                let anc = self.ancestors(c);
+                above.iter().any(|x| matches!(x, Cand::Known(p) if anc.contains(p)))
+            };
+            if cands.iter().any(ok) {
+                let (keep, drop): (Vec<Cand>, Vec<Cand>) = cands.into_iter().partition(ok);
+                for d in drop {
+                    constraint_rejects.push((
+                        d,
+                        format!("not in {} that the {} names", m.name, m.clue.source.describe()),
+                    ));
+                }
+                cands = keep;
+            }
+        }
+
+        // Path parts count for a place the text names too, or when the
+        // text names none of the candidates.
+        let text_named = cands.iter().any(|c| self.in_text(c));
+        let mut scored: Vec<Scored> = cands
+            .into_iter()
+            .map(|c| {
+                let path_counts = !text_named || self.in_text(&c);
+                let (text, own) = self.text_score(&c, path_counts);
+                Scored { voice: self.voice_score(&c), text, own, cand: c }
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            b.voice
+                .total_cmp(&a.voice)
+                .then(b.text.total_cmp(&a.text))
+                .then_with(|| a.cand.cmp(&b.cand))
+        });
+        let top = scored[0].clone();
+        // The winners: every candidate with the best voice whose text
+        // support is not clearly below the best's. What the two share
+        // (the mentions of a name both bear, `龙华区` of 深圳 and of 海口)
+        // does not tell them apart: the rest must differ by a third.
+        let clear = |x: &Scored| {
+            let diff = top.text - x.text;
+            diff >= 1.0 && diff >= 0.3 * (top.text - top.own.min(x.own))
+        };
+        let tied: Vec<&Scored> = scored
+            .iter()
+            .filter(|x| (x.voice - top.voice).abs() < 1e-9 && !clear(x))
+            .collect();
+        let best = top.cand.clone();
+        let weak = top.voice == 0.0 && top.text < 2.0 && how != How::Path;
+        let mut loc = Locality::default();
+        if weak {
+            // Nothing but a stray mention: better null than wrong.
+        } else if tied.len() == 1 {
+            loc = self.chain(&best);
+        } else {
+            let mut it = tied.iter().map(|x| self.chain(&x.cand));
+            let first = it.next().unwrap_or_default();
+            loc = it.fold(first, |a, b| Locality {
+                province: agree(a.province, b.province),
+                city: agree(a.city, b.city),
+                county: agree(a.county, b.county),
+                township: agree(a.township, b.township),
+                level: agree(a.level, b.level),
+            });
+            if loc.province.is_none() {
+                loc.city = None;
+            }
+            if loc.level.is_none() {
+                loc.level = Some(level);
+            }
+        }
+        if !weak && loc.level.is_none() {
+            loc.level = Some(level);
+        }
+        if weak {
+            out.level.clue = None;
+        } else {
+            out.level.clue = Some(level_clue.clone());
+        }
+        self.explain(&mut out, &loc, &best, &scored, &tied, weak, &constraint_rejects);
+        out.locality = loc;
+        out
+    }
+
+    /// The candidates of the report's own level, the clue that set the
+    /// level, and how the level was found.
+    fn candidates(&self) -> (Vec<Cand>, Clue, How) {
+        if let Some(low) = self.own.iter().flat_map(|m| m.cands.iter().map(|c| self.level(c))).max()
+        {
+            let at_low: Vec<&Mention> = self
+                .own
+                .iter()
+                .filter(|m| m.cands.iter().any(|c| self.level(c) == low))
+                .collect();
+            let mut cands: Vec<Cand> = at_low
+                .iter()
+                .flat_map(|m| m.cands.iter().filter(|c| self.level(c) == low).cloned())
+                .collect();
+            cands.sort();
+            cands.dedup();
+            let strongest = at_low
+                .iter()
+                .max_by(|a, b| a.weight.total_cmp(&b.weight))
+                .map(|m| m.clue.clone())
+                .unwrap_or_else(|| Clue::note(Source::Title, ""));
+            // A government word lower than anything named (`我代表区人民政府`
+            // under a title that names 黄山市): the report is that unit, the
+            // one of its units the body names.
+            for (s, clue) in &self.suffixes {
+                if cands.iter().any(|c| cand_name(self.g, c).ends_with(s)) {
+                    continue;
+                }
+                let below: Vec<Cand> = self
+                    .body
+                    .keys()
+                    .filter(|p| self.g.name_of(**p).ends_with(s))
+                    .filter(|p| Gazetteer::level_of(**p) > low)
+                    .filter(|p| {
+                        let anc = self.g.ancestors(**p);
+                        cands.iter().any(|c| matches!(c, Cand::Known(a) if anc.contains(a)))
+                    })
+                    .map(|p| Cand::Known(*p))
+                    .collect();
+                if !below.is_empty() {
+                    return (below, clue.clone(), How::Voice);
+                }
+            }
+            return (cands, strongest, How::Named);
+        }
+        if let Some((s, clue)) = self.suffixes.first() {
+            let cands = self.answering(s);
+            if !cands.is_empty() {
+                return (cands, clue.clone(), How::Voice);
+            }
+        }
+        if let Some((s, clue)) = self.selfrefs.dominant(self.body_text) {
+            let cands = self.answering(s);
+            if !cands.is_empty() {
+                return (cands, clue, How::SelfRefs);
+            }
+        }
+        // No voice at all: the path, if it names a place.
+        let mut from_path: Vec<Cand> = self.path.keys().map(|p| Cand::Known(*p)).collect();
+        if let Some(low) = from_path.iter().map(|c| self.level(c)).max() {
+            from_path.retain(|c| self.level(c) == low);
+            from_path.sort();
+            let part = from_path
+                .iter()
+                .find_map(|c| match c {
+                    Cand::Known(p) => self.path.get(p).cloned(),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            return (from_path, Clue::note(Source::Path, part), How::Path);
+        }
+        (Vec::new(), Clue::note(Source::Body, ""), How::Path)
+    }
+
+    /// Places the body or path names that answer to a government word.
+    fn answering(&self, suffix: &str) -> Vec<Cand> {
+        let mut v: Vec<Cand> = self
+            .body
+            .iter()
+            .filter(|(_, c)| c.n > 0.0)
+            .map(|(p, _)| *p)
+            .chain(self.path.keys().copied())
+            .filter(|p| self.g.name_of(*p).ends_with(suffix))
+            .filter(|p| !(suffix == "区" && self.g.name_of(*p).ends_with("自治区")) || true)
+            .map(Cand::Known)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The best clue naming a place: an own-voice mention, else its first
+    /// body mention, else the path part.
+    fn clue_for(&self, c: &Cand) -> Option<Clue> {
+        if let Some(m) = self
+            .own
+            .iter()
+            .filter(|m| m.cands.contains(c))
+            .max_by(|a, b| a.weight.total_cmp(&b.weight))
+        {
+            return Some(m.clue.clone());
+        }
+        if let Cand::Known(p) = c {
+            if let Some(count) = self.body.get(p) {
+                if let Some(first) = &count.first {
+                    let mut clue = first.clone();
+                    clue.text = format!("{} ({} mentions)", clue.text, count.n.round());
+                    return Some(clue);
+                }
+            }
+            if let Some(part) = self.path.get(p) {
+                return Some(Clue::note(Source::Path, part.clone()));
+            }
+        }
+        None
+    }
+
+    fn field_place(&self, level: Level, c: &Cand) -> Option<Cand> {
+        if self.level(c) == level {
+            return Some(c.clone());
+        }
+        self.ancestors(c).into_iter().find(|p| Gazetteer::level_of(*p) == level).map(Cand::Known)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn explain(
+        &self,
+        out: &mut Resolved,
+        loc: &Locality,
+        best: &Cand,
+        scored: &[Scored],
+        tied: &[&Scored],
+        weak: bool,
+        constraint_rejects: &[(Cand, String)],
+    ) {
+        let fields = [
+            (Level::Province, &loc.province),
+            (Level::City, &loc.city),
+            (Level::County, &loc.county),
+            (Level::Township, &loc.township),
+        ];
+        let best_level = self.level(best);
+        for (level, value) in fields {
+            let mut f = FieldEvidence::default();
+            if value.is_some() {
+                if let Some(p) = self.field_place(level, best) {
+                    f.clue = self.clue_for(&p).or_else(|| {
+                        Some(Clue::note(
+                            Source::Gazetteer,
+                            format!("{} is in {}", cand_name(self.g, best), cand_name(self.g, &p)),
+                        ))
+                    });
+                }
+            }
+            // Candidates of this field that were not taken.
+            if level == best_level {
+                if weak {
+                    for x in scored.iter().take(3) {
+                        f.reject(
+                            cand_name(self.g, &x.cand),
+                            self.clue_for(&x.cand),
+                            format!(
+                                "only {} mention(s) and nothing in the report's own voice",
+                                x.text.round()
+                            ),
+                        );
+                    }
+                }
+                if tied.len() > 1 && value.is_none() {
+                    let names: Vec<String> =
+                        tied.iter().take(4).map(|x| self.describe(&x.cand)).collect();
+                    for x in tied.iter().take(3) {
+                        f.reject(
+                            self.describe(&x.cand),
+                            self.clue_for(&x.cand),
+                            format!("the clues do not tell {} apart", names.join(", ")),
+                        );
+                    }
+                }
+                let top = &scored[0];
+                for x in scored.iter().filter(|x| !tied.iter().any(|t| t.cand == x.cand)).take(4) {
+                    let c = &x.cand;
+                    let reason = if (x.voice - top.voice).abs() > 1e-9 {
+                        if x.voice == 0.0 {
+                            format!(
+                                "only mentioned (support {}); {} is named in the report's own voice",
+                                x.text.round(),
+                                cand_name(self.g, best)
+                            )
+                        } else {
+                            format!("weaker own-voice support than {}", cand_name(self.g, best))
+                        }
+                    } else {
+                        format!(
+                            "support {} against {} for {}",
+                            x.text.round(),
+                            top.text.round(),
+                            cand_name(self.g, best)
+                        )
+                    };
+                    let reason = if self.path.contains_key(&match c { Cand::Known(p) => *p, _ => Place::Province(u32::MAX) }) && !self.in_text(c) {
+                        "named only by the path; the text names another place".to_string()
+                    } else {
+                        reason
+                    };
+                    f.reject(self.describe(c), self.clue_for(c), reason);
+                }
+                for (c, why) in constraint_rejects.iter().take(3) {
+                    f.reject(self.describe(c), self.clue_for(c), why.clone());
+                }
+            } else if level > best_level {
+                // Places below the report's level are only mentioned.
+                let mut below: Vec<(&Place, &Count)> = self
+                    .body
+                    .iter()
+                    .filter(|(p, c)| Gazetteer::level_of(**p) == level && c.n >= 1.0)
+                    .collect();
+                below.sort_by(|a, b| b.1.n.total_cmp(&a.1.n).then(a.0.cmp(b.0)));
+                for m in self.own.iter().filter(|m| m.cands.iter().any(|c| self.level(c) == level)) {
+                    f.reject(m.name.clone(), Some(m.clue.clone()), "not the report's level");
+                }
+                for (p, _) in below.into_iter().take(2) {
+                    let c = Cand::Known(*p);
+                    f.reject(
+                        self.g.name_of(*p),
+                        self.clue_for(&c),
+                        format!("only mentioned: the report speaks as {}", level_word(best_level)),
+                    );
+                }
+            } else {
+                // Places above the level that are not on the chain.
+                let chain = self.ancestors(best);
+                for m in &self.own {
+                    for c in m.cands.iter().filter(|c| self.level(c) == level) {
+                        if !matches!(c, Cand::Known(p) if chain.contains(p)) {
+                            f.reject(cand_name(self.g, c), Some(m.clue.clone()), format!("not above {}", cand_name(self.g, best)));
+                        }
+                    }
+                }
+                for (p, part) in &self.path {
+                    if Gazetteer::level_of(*p) == level && !chain.contains(p) {
+                        f.reject(self.g.name_of(*p), Some(Clue::note(Source::Path, part.clone())), format!("a path clue, not above {}", cand_name(self.g, best)));
+                    }
+                }
+            }
+            match level {
+                Level::Province => out.province = f,
+                Level::City => out.city = f,
+                Level::County => out.county = f,
+                _ => out.township = f,
+            }
+        }
+        // Readings of the level that lost.
+        for (s, clue) in &self.suffixes {
+            if !cand_name(self.g, best).ends_with(s) {
+                out.level.reject(format!("{s} (government word)"), Some(clue.clone()), format!("{} answers to another government word", cand_name(self.g, best)));
+            }
+        }
+        if let Some((s, clue)) = self.selfrefs.dominant(self.body_text) {
+            if !cand_name(self.g, best).ends_with(s) && !self.own.is_empty() {
+                out.level.reject(format!("{s} (self-references)"), Some(clue), "the report's own voice names its place");
+            }
+        }
+    }
+
+    fn explain_nothing(&self, out: &mut Resolved) {
+        let mut top: Vec<(&Place, &Count)> = self.body.iter().filter(|(_, c)| c.n >= 1.0).collect();
+        top.sort_by(|a, b| b.1.n.total_cmp(&a.1.n).then(a.0.cmp(b.0)));
+        for (p, c) in top.into_iter().take(3) {
+            let f = match Gazetteer::level_of(*p) {
+                Level::Province => &mut out.province,
+                Level::City => &mut out.city,
+                Level::County => &mut out.county,
+                _ => &mut out.township,
+            };
+            f.reject(
+                self.g.name_of(*p),
+                c.first.clone(),
+                "only mentioned; the report names no government of its own",
+            );
+        }
+    }
+
+    /// A candidate with enough of its chain to tell it from namesakes.
+    fn describe(&self, c: &Cand) -> String {
+        let l = self.chain(c);
+        [l.province, l.city, l.county, l.township].into_iter().flatten().collect::<Vec<_>>().join("›")
+    }
+}
+
+/// A candidate with its support.
+#[derive(Debug, Clone)]
+struct Scored {
+    /// Support from the report's own voice.
+    voice: f64,
+    /// Support from the body and the path.
+    text: f64,
+    /// The part of `text` that is the candidate's own mentions.
+    own: f64,
+    cand: Cand,
+}
+
+/// How the candidates were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Named,
+    Voice,
+    SelfRefs,
+    Path,
+}
+
+fn level_word(l: Level) -> &'static str {
+    match l {
+        Level::National => "the State Council",
+        Level::Province => "a province",
+        Level::City => "a city",
+        Level::County => "a county",
+        Level::Township => "a township",
+    }
+}
+
+fn cand_name<'x>(g: &'x Gazetteer, c: &'x Cand) -> &'x str {
+    match c {
+        Cand::Known(p) => g.name_of(*p),
+        Cand::NewTownship(_, n) => n,
+    }
+}
+
+fn agree<T: PartialEq>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) if a == b => Some(a),
+        _ => None,
+    }
+}
+
+/// Is the name at `text[start..end]` followed by a newspaper's or a
+/// station's name (`河北日报`)?
+fn is_media(text: &str, end: usize) -> bool {
+    MEDIA.iter().any(|m| text[end..].starts_with(m))
+}
+
+/// The names in one own-voice clue, with the townships the gazetteer
+/// lacks that the clue writes after their county (`渠县新兴镇`).
+fn own_mentions(g: &Gazetteer, v: &VoiceClue) -> Vec<Mention> {
+    let text = &v.text[v.scan.clone()];
+    let mut out: Vec<Mention> = Vec::new();
+    let mut last_counties: Option<(usize, Vec<u32>)> = None;
+    for (s, e, name) in g.matches(text, false) {
+        if is_media(text, e) || !boundary::accepted(text, s, e, Kind::Name) {
+            continue;
+        }
+        let mut cands: Vec<Cand> = name.places().iter().map(|p| Cand::Known(*p)).collect();
+        // A township written right after a county it is not in: the text
+        // gives the chain (`渠县新兴镇` when 渠县 has no 新兴镇 in the gazetteer).
+        if let Some((end, counties)) = &last_counties {
+            if *end == s && name.places().iter().all(|p| matches!(p, Place::Township(_))) {
+                let inside: Vec<Cand> = counties
+                    .iter()
+                    .filter_map(|c| g.township_in(*c, name.name()).map(Cand::Known))
+                    .collect();
+                cands = if inside.is_empty() {
+                    counties.iter().map(|c| Cand::NewTownship(*c, name.name().to_string())).collect()
+                } else {
+                    inside
+                };
+            }
+        }
+        let counties: Vec<u32> = name
+            .places()
+            .iter()
+            .filter_map(|p| if let Place::County(c) = p { Some(*c) } else { None })
+            .collect();
+        last_counties = (!counties.is_empty()).then_some((e, counties.clone()));
+        if !counties.is_empty() {
+            if let Some((n, len)) = unknown_township(g, &text[e..]) {
+                let _ = len;
+                out.push(mention(v, s, name, counties.iter().map(|c| Cand::Known(Place::County(*c))).collect()));
+                out.push(Mention {
+                    cands: counties.iter().map(|c| Cand::NewTownship(*c, n.clone())).collect(),
+                    name: n,
+                    clue: Clue::on_line(v.source, v.line, v.text, v.scan.start + e),
+                    weight: weight(v.source),
+                });
+                last_counties = None;
+                continue;
+            }
+        }
+        out.push(mention(v, s, name, cands));
+    }
+    out
+}
+
+fn mention(v: &VoiceClue, s: usize, name: NameRef, cands: Vec<Cand>) -> Mention {
+    Mention {
+        cands,
+        name: name.name().to_string(),
+        clue: Clue::on_line(v.source, v.line, v.text, v.scan.start + s),
+        weight: weight(v.source),
+    }
+}
+
+/// A township name the gazetteer does not know, right at the start of
+/// `rest` (after a county): one to six ideographs and 镇/乡/街道/苏木,
+/// ending where a government word, a year or the clue ends. Returns the
+/// name and its byte length.
+fn unknown_township(g: &Gazetteer, rest: &str) -> Option<(String, usize)> {
+    const ENDS: [&str; 4] = ["街道", "苏木", "镇", "乡"];
+    const AFTER: [&str; 8] = ["人民政府", "委员会", "党委", "政府", "关于", "法治", "年度", "工作"];
+    let mut chars = 0;
+    for (i, c) in rest.char_indices() {
+        if !is_han(c) || chars > 7 {
+            return None;
+        }
+        chars += 1;
+        let head = &rest[..i + c.len_utf8()];
+        let Some(suffix) = ENDS.iter().find(|s| head.ends_with(**s)) else {
+            continue;
+        };
+        let stem = head.chars().count() - suffix.chars().count();
+        if !(1..=6).contains(&stem) {
+            continue;
+        }
+        let after = &rest[head.len()..];
+        let ends_here = after.is_empty()
+            || !after.chars().next().is_some_and(is_han)
+            || AFTER.iter().any(|w| after.starts_with(w));
+        if !ends_here {
+            continue;
+        }
+        // A known township here is found by the gazetteer scan itself.
+        if g.entry(head).is_some() || head.starts_with(['全', '我', '本', '各', '乡']) {
+            return None;
+        }
+        return Some((head.to_string(), head.len()));
+    }
+    None
+}
+
+/// Every place the body names at a word boundary, with an estimated count,
+/// and per place the count of its units' mentions.
+fn body_counts(g: &Gazetteer, body: Body) -> (HashMap<Place, Count>, HashMap<Place, f64>) {
+    #[derive(Default)]
+    struct Stat {
+        total: u32,
+        checked: u32,
+        ok: u32,
+        first: Option<usize>,
+    }
+    let mut stats: HashMap<u32, Stat> = HashMap::new();
+    let mut refs: HashMap<u32, NameRef> = HashMap::new();
+    for (s, e, name) in g.matches(body.text, false) {
+        if body.is_excluded(s) {
+            continue;
+        }
+        let st = stats.entry(name.id).or_default();
+        refs.entry(name.id).or_insert(name);
+        st.total += 1;
+        if st.checked < SAMPLE {
+            st.checked += 1;
+            let kind = if name.is_short() { Kind::ShortName } else { Kind::Name };
+            if !is_media(body.text, e) && boundary::accepted(body.text, s, e, kind) {
+                st.ok += 1;
+                st.first.get_or_insert(s);
+            }
+        }
+    }
+    let mut counts: HashMap<Place, Count> = HashMap::new();
+    for (id, st) in stats {
+        if st.ok == 0 {
+            continue;
+        }
+        let n = f64::from(st.total) * f64::from(st.ok) / f64::from(st.checked);
+        let name = refs[&id];
+        let first = st.first.map(|at| {
+            let (line, text, off) = body.line_at(at);
+            Clue::on_line(Source::Body, line, text, off)
+        });
+        for p in name.places() {
+            let c = counts.entry(*p).or_default();
+            c.n += n;
+            if c.first.is_none() {
+                c.first = first.clone();
+            }
+        }
+    }
+    let mut below: HashMap<Place, f64> = HashMap::new();
+    for (p, c) in &counts {
+        for a in g.ancestors(*p) {
+            *below.entry(a).or_default() += c.n.min(20.0);
+        }
+    }
+    (counts, below)
+}
+
+/// The places the path names, with the part that names them.
+fn path_mentions(g: &Gazetteer, path: &str) -> HashMap<Place, String> {
+    let mut out = HashMap::new();
+    for part in path_parts(path) {
+        if let Some(e) = g.entry(part) {
+            for p in e.places() {
+                out.entry(*p).or_insert_with(|| part.to_string());
+            }
+            continue;
+        }
+        for (_, _, name) in g.matches(part, true) {
+            for p in name.places() {
+                out.entry(*p).or_insert_with(|| part.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The parts of a relative path worth matching: folder names and the file
+/// stem, each also split at `-`, `_`, spaces and dots (`2020-闵行区七宝镇-…`).
+fn path_parts(path: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let segs: Vec<&str> = path.split(['/', '\\']).filter(|s| !s.is_empty()).collect();
+    for (i, seg) in segs.iter().enumerate() {
+        let seg = if i + 1 == segs.len() {
+            seg.rsplit_once('.').map_or(*seg, |(stem, _)| stem)
+        } else {
+            seg
+        };
+        parts.push(seg);
+        let pieces: Vec<&str> =
+            seg.split(['-', '_', ' ', '.', '—']).filter(|s| !s.is_empty()).collect();
+        if pieces.len() > 1 {
+            parts.extend(pieces);
+        }
+    }
+    parts
+}
+
+/// The self-references of a text (`我镇`, `全县`, `本市`), per government
+/// word, weighted: `我`/`本` say who speaks, `全` is also said of a parent
+/// (`居全市第一` in a county's report), so it counts half.
+#[derive(Debug, Clone, Default)]
+struct SelfRefs {
+    /// (word, weighted count, first accepted byte offset)
+    counts: Vec<(&'static str, f64, Option<usize>)>,
+}
+
+/// The government words of self-references, and their level order.
+const SELF_WORDS: [&str; 11] = ["街道", "苏木", "镇", "乡", "县", "区", "旗", "市", "州", "盟", "省"];
+
+fn self_references(body: Body) -> SelfRefs {
+    let text = body.text;
+    let mut seen: HashMap<(&'static str, char), (u32, u32, u32, Option<usize>)> = HashMap::new();
+    for (i, c) in text.char_indices() {
+        if !matches!(c, '我' | '全' | '本') {
+            continue;
+        }
+        let rest = &text[i + c.len_utf8()..];
+        let Some(w) = SELF_WORDS.iter().find(|w| rest.starts_with(**w)) else {
+            continue;
+        };
+        if body.is_excluded(i) {
+            continue;
+        }
+        let e = (*w, c);
+        let st = seen.entry(e).or_insert((0, 0, 0, None));
+        st.0 += 1;
+        if st.1 < 6 {
+            st.1 += 1;
+            let end = i + c.len_utf8() + w.len();
+            if boundary::accepted(text, i, end, Kind::SelfRef) {
+                st.2 += 1;
+                st.3.get_or_insert(i);
+            }
+        }
+    }
+    let mut counts: Vec<(&'static str, f64, Option<usize>)> = Vec::new();
+    for ((w, c), (total, checked, ok, first)) in seen {
+        if ok == 0 {
+            continue;
+        }
+        let n = f64::from(total) * f64::from(ok) / f64::from(checked);
+        let n = if c == '全' { n * 0.5 } else { n };
+        match counts.iter_mut().find(|x| x.0 == w) {
+            Some(x) => {
+                x.1 += n;
+                x.2 = match (x.2, first) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => counts.push((w, n, first)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    SelfRefs { counts }
+}
+
+impl SelfRefs {
+    /// The government word the text calls itself by, if one clearly
+    /// dominates (at least 3 weighted self-references, and half again as
+    /// many as the next), with its first occurrence as the clue.
+    fn dominant(&self, body: Body) -> Option<(&'static str, Clue)> {
+        let (w, n, first) = *self.counts.first()?;
+        let second = self.counts.get(1).map_or(0.0, |x| x.1);
+        if n < 3.0 || n < 1.5 * second {
+            return None;
+        }
+        let summary: Vec<String> =
+            self.counts.iter().take(3).map(|(w, n, _)| format!("{w} ×{}", n.round())).collect();
+        let clue = match first {
+            Some(at) => {
+                let (line, text, off) = body.line_at(at);
+                let mut c = Clue::on_line(Source::SelfReference, line, text, off);
+                c.text = format!("{} ({})", c.text, summary.join(", "));
+                c
+            }
+            None => Clue::note(Source::SelfReference, summary.join(", ")),
+        };
+        Some((w, clue))
+    }
+}
+
+/// The excerpt of a line around a byte offset (for tests and callers that
+/// build clues by hand).
+pub fn line_excerpt(line: &str, at: usize) -> String {
+    excerpt(line, at, 60)
+}
