@@ -62,15 +62,59 @@ const WINDOW: usize = 6;
 /// Is `text[start..end]` (byte offsets at character boundaries) a word of
 /// its own kind there?
 pub fn accepted(text: &str, start: usize, end: usize, kind: Kind) -> bool {
+    accepted_between(text, start, end, kind, false, false)
+}
+
+/// [`accepted`], when the caller already knows that a place name ends
+/// right before the match (`start_known`) or begins right after it
+/// (`end_known`): a chain written out (`吴起县长官庙镇`, `安乡县官垱镇`) is
+/// the gazetteer's own form, whatever jieba makes of `县长` or `县官`.
+pub fn accepted_between(
+    text: &str,
+    start: usize,
+    end: usize,
+    kind: Kind,
+    start_known: bool,
+    end_known: bool,
+) -> bool {
     let rest = &text[end..];
-    if kind != Kind::SelfRef && GOV_FOLLOWERS.iter().any(|w| rest.starts_with(w)) {
+    if kind != Kind::SelfRef && (end_known || GOV_FOLLOWERS.iter().any(|w| rest.starts_with(w))) {
         // `渠县人民政府`, `有庆镇党委`: a place's government.
-        return word_starts(text, start);
+        return start_known || word_starts(text, start);
+    }
+    if start_known && kind != Kind::ShortName {
+        return !crosses_end(text, end) || segmented_end_ok(text, start, end);
     }
     if kind != Kind::ShortName && !crosses_word(text, start, end) {
         return true;
     }
     segmented_ok(text, start, end, kind)
+}
+
+/// Does a dictionary word span the end of a match (its last character and
+/// one or two after)?
+fn crosses_end(text: &str, end: usize) -> bool {
+    let j = jieba();
+    let Some(last) = text[..end].chars().next_back() else {
+        return false;
+    };
+    let after: Vec<char> = text[end..].chars().take(2).collect();
+    let word = |cs: &[char]| cs.iter().all(|c| is_han(*c)) && j.has_word(&cs.iter().collect::<String>());
+    match after.as_slice() {
+        [a1, a2, ..] => word(&[last, *a1]) || word(&[last, *a1, *a2]),
+        [a1] => word(&[last, *a1]),
+        [] => false,
+    }
+}
+
+fn segmented_end_ok(text: &str, start: usize, end: usize) -> bool {
+    let (w, s, e) = window(text, start, end);
+    let tokens = jieba().cut(w, false);
+    if tokens.iter().any(|t| t.byte_end == e) {
+        return true;
+    }
+    let last = w[s..e].char_indices().next_back().map_or(s, |(i, _)| s + i);
+    tokens.iter().any(|t| t.byte_start == last && t.byte_end > e && gov_tail(&w[e..t.byte_end]))
 }
 
 /// True when no word of two or three characters in jieba's dictionary
@@ -79,8 +123,7 @@ pub fn accepted(text: &str, start: usize, end: usize, kind: Kind) -> bool {
 fn crosses_word(text: &str, start: usize, end: usize) -> bool {
     let j = jieba();
     let before: Vec<char> = text[..start].chars().rev().take(2).collect();
-    let mut inside = text[start..end].chars();
-    let (Some(first), Some(last)) = (inside.next(), text[start..end].chars().next_back()) else {
+    let (Some(first), Some(last)) = (text[start..end].chars().next(), text[start..end].chars().next_back()) else {
         return false;
     };
     let after: Vec<char> = text[end..].chars().take(2).collect();
@@ -180,6 +223,21 @@ fn gov_tail(tail: &str) -> bool {
     SUFFIX_TOKEN_TAILS.contains(&tail)
 }
 
+/// Is this word, in jieba's dictionary, a verb, an adjective, an adverb
+/// or a word of direction or place-in-general (`合作` vn, `振兴` v,
+/// `东方` s, `永定` d)? Such a word is not a place name in running text,
+/// even where the gazetteer has a place of that short name.
+pub fn ordinary_word(word: &str) -> bool {
+    let tags = jieba().tag(word, false);
+    match tags.as_slice() {
+        [t] if t.word == word => {
+            let tag = t.tag;
+            ["v", "a", "d", "s", "f", "c", "p", "m", "q", "r", "u"].iter().any(|p| tag.starts_with(p))
+        }
+        _ => false,
+    }
+}
+
 /// A Han ideograph (the characters words are made of).
 pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
@@ -204,6 +262,29 @@ mod tests {
         assert!(!check("建设平安乡村", "平安乡", Kind::Name));
         assert!(!check("市和县两级", "和县", Kind::ShortName));
         assert!(!check("提高县级统筹", "高县", Kind::ShortName));
+    }
+
+    #[test]
+    fn ordinary_words_are_not_short_names() {
+        for w in ["合作", "振兴", "东方", "开放", "前进", "解放"] {
+            assert!(ordinary_word(w), "{w}");
+        }
+        for w in ["乐山", "南宁", "深圳", "日照", "攀枝花", "遂宁", "罗湖"] {
+            assert!(!ordinary_word(w), "{w}");
+        }
+    }
+
+    #[test]
+    fn chains_written_out_are_places() {
+        // gen-corpus titles over real gazetteer names: jieba reads 县长 and
+        // 县官 across the joint.
+        let t = "中共吴起县长官庙镇委员会";
+        let (s, e) = (t.find("长官庙镇").unwrap(), t.find("委员会").unwrap());
+        assert!(!accepted(t, s, e, Kind::Name));
+        assert!(accepted_between(t, s, e, Kind::Name, true, false));
+        let t = "安乡县官垱镇2023年法治政府建设年度报告";
+        let e = t.find("官垱镇").unwrap();
+        assert!(accepted_between(t, 0, e, Kind::Name, false, true));
     }
 
     #[test]

@@ -152,7 +152,13 @@ pub fn extract_with_evidence(text: &str, rel_path: &str, hints: &Hints) -> (Meta
     let delivery = opening.delivery_date();
     let labelled = doc.lines.iter().take(20).find_map(|l| dates::labelled_date(l.text).map(|d| (d, l)));
     let hint_date = hints.published.as_deref().and_then(dates::first_date);
-    let signed = sig.iter().rev().find_map(|l| dates::date_line(l.text).map(|d| (d, *l)));
+    // The signature at the end; else a signed block inside (a notice
+    // signed above the measures it issues: `…人民政府` / `2025年10月29日`).
+    let signed = sig
+        .iter()
+        .rev()
+        .find_map(|l| dates::date_line(l.text).map(|d| (d, *l)))
+        .or_else(|| inner_signature(&doc));
     let published: Option<Date> = if let Some((d, l)) = labelled {
         ev.published = FieldEvidence::of(Clue::on_line(Source::DateLabel, l.no, l.text, 0));
         Some(d)
@@ -174,9 +180,7 @@ pub fn extract_with_evidence(text: &str, rel_path: &str, hints: &Hints) -> (Meta
 
     // ---- national reports
     let national = is_national(rel_path, title.as_deref(), &head, &doc);
-    let gwr = title.as_deref().is_some_and(|t| t.contains("政府工作报告"))
-        || delivery.is_some()
-        || opening.addresses_congress();
+    let gwr = is_gwr(title.as_deref(), delivery.is_some(), &opening, &doc, text);
 
     // ---- year
     let year = find_year(YearInputs {
@@ -311,7 +315,7 @@ static RE_SPEAKER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static RE_SELF_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:我代表|受)([^\s，。、；：:“”]{0,24}?)(?:人民政府|政府)").unwrap()
+    Regex::new(r"(?:我代表|受)([^\s，。、；：:“”]{0,24}?)(?:人民政府|政府|行政公署|行署)").unwrap()
 });
 
 static RE_REPORT_OPENING: LazyLock<Regex> =
@@ -380,9 +384,18 @@ impl Opening {
         out
     }
 
-    /// Does the report address a people's congress (`各位代表`)?
+    /// Does the report address a people's congress (`各位代表`,
+    /// `向大会报告工作，请予审议`)?
     fn addresses_congress(&self) -> bool {
-        self.lines.iter().take(40).any(|(_, l)| l.contains("各位代表"))
+        self.lines
+            .iter()
+            .take(40)
+            .any(|(_, l)| ["各位代表", "向大会", "请予审议"].iter().any(|w| l.contains(w)))
+    }
+
+    /// Does the report open like an annual report (`现将…报告如下`)?
+    fn reports_as_requested(&self) -> bool {
+        self.lines.iter().take(40).any(|(_, l)| RE_REPORT_OPENING.is_match(l))
     }
 
     /// The delivery date and its clue: a dated delivery line
@@ -440,12 +453,16 @@ impl Opening {
         for (no, l) in self.lines.iter().take(40) {
             if let Some(c) = RE_SELF_NAME.captures(l) {
                 let g = c.get(1).expect("group 1");
+                // A 行政公署 (行署) is the government of a 盟 or 地区.
+                let suffix = trailing_suffix(g.as_str())
+                    .or_else(|| c[0].ends_with("行署").then_some(resolve::PREFECTURE_OFFICE))
+                    .or_else(|| c[0].ends_with("行政公署").then_some(resolve::PREFECTURE_OFFICE));
                 v.push(OwnedVoice {
                     source: Source::SelfName,
                     line: *no,
                     text: l.clone(),
                     scan: g.range(),
-                    suffix: trailing_suffix(g.as_str()),
+                    suffix,
                 });
                 break;
             }
@@ -472,6 +489,31 @@ impl Opening {
 }
 
 // ---------------------------------------------------------------- year
+
+/// Titles of annual reports on one matter, named by the year they review.
+const ANNUAL_WORDS: [&str; 5] = ["法治政府建设", "年度报告", "工作总结", "工作情况的报告", "述职"];
+
+/// Is this a 政府工作报告 (named by the session year, SPEC §1)? Its
+/// title says so, or it is delivered at, or addresses, a people's
+/// congress, or it reviews the year's work (`2023年工作回顾`) or the
+/// economy (`地区生产总值`) — unless it is an annual report on one
+/// matter (`…法治政府建设…`, `现将…报告如下`).
+fn is_gwr(title: Option<&str>, delivered: bool, opening: &Opening, doc: &Doc, text: &str) -> bool {
+    if title.is_some_and(|t| t.contains("政府工作报告")) {
+        return true;
+    }
+    let annual = title.is_some_and(|t| ANNUAL_WORDS.iter().any(|w| t.contains(w)))
+        || opening.reports_as_requested();
+    if annual {
+        return false;
+    }
+    static RE_YEAR_REVIEW: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\d{4}\s*年(?:政府)?工作回顾").unwrap());
+    delivered
+        || opening.addresses_congress()
+        || doc.lines.iter().any(|l| l.text.chars().count() <= 60 && RE_YEAR_REVIEW.is_match(l.text))
+        || text.contains("生产总值")
+}
 
 struct YearInputs<'a> {
     title: Option<&'a str>,
@@ -513,6 +555,11 @@ fn find_year(inp: YearInputs) -> Option<i32> {
     if let Some((y, clue)) = heading_year(inp.doc, inp.gwr) {
         cands.push((y, clue, "the headings"));
     }
+    if inp.gwr {
+        if let Some((y, clue)) = review_opening_year(inp.opening) {
+            cands.push((y, clue, "the review's first words"));
+        }
+    }
     if let Some((y, part)) = path_year(inp.rel_path) {
         cands.push((y, Clue::note(Source::Path, part), "the path"));
     }
@@ -524,6 +571,9 @@ fn find_year(inp: YearInputs) -> Option<i32> {
     if inp.gwr {
         if let Some((y, clue)) = plan_period_year(inp.doc) {
             cands.push((y, clue, "the plan period"));
+        }
+        if let Some((y, clue)) = this_year_is(inp.doc) {
+            cands.push((y, clue, "`…年是…` sentences"));
         }
     }
     let (y, clue, from) = cands.first().cloned()?;
@@ -556,9 +606,10 @@ fn opening_year(l: &str) -> Option<i32> {
 static RE_TOP_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十]{1,3}部分)").unwrap());
 
-/// Words of a heading that looks back on a year (`2023年工作回顾`).
+/// Words of a heading that looks back on a year (`2023年工作回顾`,
+/// `奋力完成2023年高质量发展的各项任务`).
 const REVIEW_WORDS: [&str; 10] =
-    ["回顾", "总结", "取得", "成绩", "成效", "进展", "举措", "主要做法", "开展情况", "完成情况"];
+    ["回顾", "总结", "取得", "成绩", "成效", "进展", "举措", "主要做法", "开展情况", "完成"];
 /// Words of a heading that plans a year (`2024年工作安排`).
 const PLAN_WORDS: [&str; 10] =
     ["安排", "计划", "打算", "任务", "目标", "重点工作", "主要工作", "思路", "建议", "部署"];
@@ -593,7 +644,77 @@ fn heading_year(doc: &Doc, gwr: bool) -> Option<(i32, Clue)> {
         };
         return Some((year, Clue::on_line(Source::Heading, l.no, text, 0)));
     }
+    inline_heading_year(doc, gwr)
+}
+
+/// Headings run into the text, when a document lost its paragraph breaks
+/// (`…提出意见。 一、2023年工作回顾 2023 年是…`, `…意见。2023年工作回顾2023年是…`).
+fn inline_heading_year(doc: &Doc, gwr: bool) -> Option<(i32, Clue)> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(\d{4})\s*年(?:政府)?工作回顾|[一二三四五六七八九十]、\s*(\d{4})\s*年([^，。；！\s]{0,16})")
+            .unwrap()
+    });
+    for l in doc.lines.iter().filter(|l| l.text.chars().count() > 60) {
+        let Some(c) = RE.captures(l.text) else {
+            continue;
+        };
+        let at = c.get(0).map_or(0, |m| m.start());
+        let clue = Clue::on_line(Source::Heading, l.no, l.text, at);
+        if let Some(y) = c.get(1).and_then(|m| m.as_str().parse::<i32>().ok()) {
+            return Some((if gwr { y + 1 } else { y }, clue));
+        }
+        let y: i32 = c.get(2)?.as_str().parse().ok()?;
+        let rest = c.get(3).map_or("", |m| m.as_str());
+        let review = REVIEW_WORDS.iter().any(|w| rest.contains(w));
+        let plan = PLAN_WORDS.iter().any(|w| rest.contains(w));
+        let year = match (review, plan, gwr) {
+            (true, _, true) => y + 1,
+            (false, true, true) => y,
+            (true, _, false) => y,
+            (false, true, false) => y - 1,
+            (false, false, _) => continue,
+        };
+        return Some((year, clue));
+    }
     None
+}
+
+/// A 政府工作报告 whose review starts without a heading opens it with the
+/// year reviewed (`2023年，在自治区党委…领导下`, `2023年是…开局之年`), right
+/// after the address (`我代表市人民政府，向大会报告…`): the session is the
+/// next year.
+fn review_opening_year(opening: &Opening) -> Option<(i32, Clue)> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{4})年(?:是|，|,)").unwrap());
+    let start = opening
+        .lines
+        .iter()
+        .position(|(_, l)| l.contains("向大会") || l.contains("请予审议"))
+        .map_or(0, |i| i + 1);
+    opening.lines.iter().skip(start).take(3).find_map(|(no, l)| {
+        let y: i32 = RE.captures(l)?[1].parse().ok()?;
+        Some((y + 1, Clue::on_line(Source::Opening, *no, l, 0)))
+    })
+}
+
+/// A 政府工作报告 that looks back on one year and ahead to the next says
+/// so in sentences like `2023年是…开局之年` and `2024年是新中国成立75周年`:
+/// when two such sentences name consecutive years, it is named by the later.
+fn this_year_is(doc: &Doc) -> Option<(i32, Clue)> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[。！；\s])(\d{4})年是").unwrap());
+    let mut seen: Vec<(i32, Clue)> = Vec::new();
+    for l in &doc.lines {
+        for c in RE.captures_iter(l.text) {
+            let Some(y) = c.get(1).and_then(|m| m.as_str().parse::<i32>().ok()) else {
+                continue;
+            };
+            if !seen.iter().any(|s| s.0 == y) {
+                let at = c.get(1).map_or(0, |m| m.start());
+                seen.push((y, Clue::on_line(Source::Body, l.no, l.text, at)));
+            }
+        }
+    }
+    let later = seen.iter().find(|(y, _)| seen.iter().any(|(x, _)| *x == y - 1))?;
+    Some(later.clone())
 }
 
 static RE_DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]+").unwrap());
@@ -1015,6 +1136,17 @@ fn find_title(head: &[&Line]) -> FoundTitle {
         return done(Some((title, no)), orgs);
     }
     done(None, orgs)
+}
+
+/// A date line right under an issuing-body line, anywhere in the text: the
+/// signature of a notice that the issued measures follow.
+fn inner_signature<'a>(doc: &'a Doc<'a>) -> Option<(Date, &'a Line<'a>)> {
+    doc.lines.windows(2).find_map(|w| {
+        if w[1].text.chars().count() > 24 || !is_org_line(w[0].text) {
+            return None;
+        }
+        dates::date_line(w[1].text).map(|d| (d, &w[1]))
+    })
 }
 
 /// Cleans an HTML page title: cuts the site name after `_`, `|` or ` - `.

@@ -83,6 +83,19 @@ impl Body<'_> {
 pub const SUFFIXES: [&str; 13] =
     ["自治区", "地区", "街道", "苏木", "省", "市", "州", "盟", "县", "区", "旗", "镇", "乡"];
 
+/// The "government word" of a 行政公署 (行署): the government of a 盟 or a
+/// 地区 (`我代表行署作工作报告`).
+pub const PREFECTURE_OFFICE: &str = "行署";
+
+/// Does a place's official name answer to a government word?
+fn answers(name: &str, suffix: &str) -> bool {
+    if suffix == PREFECTURE_OFFICE {
+        name.ends_with('盟') || name.ends_with("地区")
+    } else {
+        name.ends_with(suffix)
+    }
+}
+
 /// The result: the locality and the evidence of its five fields.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
@@ -170,9 +183,8 @@ impl<'g, 'a> Resolver<'g, 'a> {
         for v in voices {
             let found = own_mentions(g, v);
             if let Some(s) = v.suffix {
-                let named = found.iter().any(|m| {
-                    m.cands.iter().any(|c| cand_name(g, c).ends_with(s))
-                });
+                let named =
+                    found.iter().any(|m| m.cands.iter().any(|c| answers(cand_name(g, c), s)));
                 if !named {
                     suffixes.push((s, Clue::on_line(v.source, v.line, v.text, v.scan.start)));
                 }
@@ -405,13 +417,13 @@ impl<'g, 'a> Resolver<'g, 'a> {
             // under a title that names 黄山市): the report is that unit, the
             // one of its units the body names.
             for (s, clue) in &self.suffixes {
-                if cands.iter().any(|c| cand_name(self.g, c).ends_with(s)) {
+                if cands.iter().any(|c| answers(cand_name(self.g, c), s)) {
                     continue;
                 }
                 let below: Vec<Cand> = self
                     .body
                     .keys()
-                    .filter(|p| self.g.name_of(**p).ends_with(s))
+                    .filter(|p| answers(self.g.name_of(**p), s))
                     .filter(|p| Gazetteer::level_of(**p) > low)
                     .filter(|p| {
                         let anc = self.g.ancestors(**p);
@@ -462,8 +474,7 @@ impl<'g, 'a> Resolver<'g, 'a> {
             .filter(|(_, c)| c.n > 0.0)
             .map(|(p, _)| *p)
             .chain(self.path.keys().copied())
-            .filter(|p| self.g.name_of(*p).ends_with(suffix))
-            .filter(|p| !(suffix == "区" && self.g.name_of(*p).ends_with("自治区")) || true)
+            .filter(|p| answers(self.g.name_of(*p), suffix))
             .map(Cand::Known)
             .collect();
         v.sort();
@@ -634,12 +645,12 @@ impl<'g, 'a> Resolver<'g, 'a> {
         }
         // Readings of the level that lost.
         for (s, clue) in &self.suffixes {
-            if !cand_name(self.g, best).ends_with(s) {
+            if !answers(cand_name(self.g, best), s) {
                 out.level.reject(format!("{s} (government word)"), Some(clue.clone()), format!("{} answers to another government word", cand_name(self.g, best)));
             }
         }
         if let Some((s, clue)) = self.selfrefs.dominant(self.body_text) {
-            if !cand_name(self.g, best).ends_with(s) && !self.own.is_empty() {
+            if !answers(cand_name(self.g, best), s) && !self.own.is_empty() {
                 out.level.reject(format!("{s} (self-references)"), Some(clue), "the report's own voice names its place");
             }
         }
@@ -727,8 +738,13 @@ fn own_mentions(g: &Gazetteer, v: &VoiceClue) -> Vec<Mention> {
     let text = &v.text[v.scan.clone()];
     let mut out: Vec<Mention> = Vec::new();
     let mut last_counties: Option<(usize, Vec<u32>)> = None;
-    for (s, e, name) in g.matches(text, false) {
-        if is_media(text, e) || !boundary::accepted(text, s, e, Kind::Name) {
+    let found: Vec<(usize, usize, NameRef)> = g.matches(text, false).collect();
+    for (i, &(s, e, name)) in found.iter().enumerate() {
+        let start_known = i > 0 && found[i - 1].1 == s;
+        let end_known = found.get(i + 1).is_some_and(|n| n.0 == e);
+        if is_media(text, e)
+            || !boundary::accepted_between(text, s, e, Kind::Name, start_known, end_known)
+        {
             continue;
         }
         let mut cands: Vec<Cand> = name.places().iter().map(|p| Cand::Known(*p)).collect();
@@ -830,17 +846,29 @@ fn body_counts(g: &Gazetteer, body: Body) -> (HashMap<Place, Count>, HashMap<Pla
     }
     let mut stats: HashMap<u32, Stat> = HashMap::new();
     let mut refs: HashMap<u32, NameRef> = HashMap::new();
-    for (s, e, name) in g.matches(body.text, false) {
+    let mut prev_end = usize::MAX;
+    let mut it = g.matches(body.text, false).peekable();
+    while let Some((s, e, name)) = it.next() {
+        let start_known = prev_end == s;
+        prev_end = e;
         if body.is_excluded(s) {
             continue;
         }
         let st = stats.entry(name.id).or_default();
         refs.entry(name.id).or_insert(name);
         st.total += 1;
+        if st.checked == 0 && name.is_short() && boundary::ordinary_word(name.name()) {
+            // `合作` (合作市), `振兴` (振兴区), `东方` (东方市): a verb, an
+            // adjective or a direction before it is a place.
+            st.checked = SAMPLE;
+        }
         if st.checked < SAMPLE {
             st.checked += 1;
+            let end_known = it.peek().is_some_and(|n| n.0 == e);
             let kind = if name.is_short() { Kind::ShortName } else { Kind::Name };
-            if !is_media(body.text, e) && boundary::accepted(body.text, s, e, kind) {
+            if !is_media(body.text, e)
+                && boundary::accepted_between(body.text, s, e, kind, start_known, end_known)
+            {
                 st.ok += 1;
                 st.first.get_or_insert(s);
             }
@@ -915,8 +943,7 @@ fn path_parts(path: &str) -> Vec<&str> {
 }
 
 /// The self-references of a text (`我镇`, `全县`, `本市`), per government
-/// word, weighted: `我`/`本` say who speaks, `全` is also said of a parent
-/// (`居全市第一` in a county's report), so it counts half.
+/// word: `我…` and `本…` when the text has any, else `全…`.
 #[derive(Debug, Clone, Default)]
 struct SelfRefs {
     /// (word, weighted count, first accepted byte offset)
@@ -952,13 +979,16 @@ fn self_references(body: Body) -> SelfRefs {
             }
         }
     }
+    // `我州`, `本区` say who speaks; `全省`, `全市` are as often said of
+    // the parent (`位居全省前列` in a city's report): they count only
+    // when the text never says `我…` or `本…`.
+    let speaks = seen.iter().any(|((_, c), st)| *c != '全' && st.2 > 0);
     let mut counts: Vec<(&'static str, f64, Option<usize>)> = Vec::new();
     for ((w, c), (total, checked, ok, first)) in seen {
-        if ok == 0 {
+        if ok == 0 || (speaks && c == '全') {
             continue;
         }
         let n = f64::from(total) * f64::from(ok) / f64::from(checked);
-        let n = if c == '全' { n * 0.5 } else { n };
         match counts.iter_mut().find(|x| x.0 == w) {
             Some(x) => {
                 x.1 += n;
@@ -981,7 +1011,7 @@ impl SelfRefs {
     fn dominant(&self, body: Body) -> Option<(&'static str, Clue)> {
         let (w, n, first) = *self.counts.first()?;
         let second = self.counts.get(1).map_or(0.0, |x| x.1);
-        if n < 3.0 || n < 1.5 * second {
+        if n < 2.0 || n < 1.5 * second {
             return None;
         }
         let summary: Vec<String> =
