@@ -201,6 +201,12 @@ fn segmented_ok(text: &str, start: usize, end: usize, kind: Kind) -> bool {
     if !tokens.iter().any(|t| t.byte_start == s) {
         return false;
     }
+    if kind == Kind::ShortName && !jieba().has_word(&w[s..e]) {
+        // A short name jieba does not know (`坪山`) is cut into pieces:
+        // its edges are all we can check.
+        return tokens.iter().any(|t| t.byte_end == e)
+            || tokens.iter().any(|t| t.byte_start < e && t.byte_end > e && gov_tail(&w[e..t.byte_end]));
+    }
     if kind == Kind::ShortName {
         // A word of its own, or a word that begins with it and only adds
         // a government word (`乐山市委` is fine as `乐山|市委`).

@@ -77,7 +77,12 @@ pub fn extract_with_evidence(text: &str, rel_path: &str, hints: &Hints) -> (Meta
     let mut ev = Evidence::default();
 
     // ---- title
-    let found = find_title(&head);
+    let mut found = find_title(&head);
+    if found.title.is_none() {
+        // A 政府信息公开 info table saved with the page: `名称： 2021年坪山区
+        // 政府工作报告`.
+        found.title = labelled_title(&doc);
+    }
     let hint_title = hints.title.as_deref().map(clean_hint_title).filter(|t| !t.is_empty());
     let (title, title_line) = match (&found.title, &hint_title) {
         (Some((t, line)), _) => {
@@ -283,8 +288,27 @@ fn voice_clues(
     if let Some((p, n)) = publisher {
         v.push(OwnedVoice::whole(Source::Issuer, *n, p.clone()));
     }
-    let _ = (head, doc);
-    v.extend(opening.voices());
+    let _ = head;
+    let opening_voices = opening.voices();
+    let speaks = opening_voices.iter().any(|o| o.source == Source::SelfName && o.text.contains("代表"));
+    v.extend(opening_voices);
+    if !speaks {
+        // `我谨代表龙岗区人民政府向…表示感谢` closes the review, further in.
+        if let Some(o) = doc.lines.iter().find_map(|l| {
+            if !l.text.contains("代表") || doc.is_excluded(l.start) {
+                return None;
+            }
+            let c = RE_SELF_NAME.captures(l.text)?;
+            let g = c.get(1)?;
+            let suffix = trailing_suffix(g.as_str());
+            let line = clean_title(l.text);
+            let start = line.find(g.as_str()).unwrap_or(0);
+            let scan = start..start + if line.contains(g.as_str()) { g.as_str().len() } else { 0 };
+            Some(OwnedVoice { source: Source::SelfName, line: l.no, text: line, scan, suffix })
+        }) {
+            v.push(o);
+        }
+    }
     v
 }
 
@@ -302,7 +326,7 @@ struct Opening {
 
 static RE_DELIVERY_PLACE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"在([^\s，。；、“”《》（）()：:—-]{0,30}?)(?:第)?[一二三四五六七八九十百零〇○\d]+届(?:全国)?人民代表大会|([^\s，。；、“”《》（）()：:—-]{1,20}?)[一二三四五六七八九十\d]+届人大[一二三四五六七八九十\d]+次会议",
+        r"在([^\s，。；、“”《》（）()：:—-]{0,30}?)(?:第)?[一二三四五六七八九十百零〇○\d]+届(?:全国)?人民代表大会|([^\s，。；、“”《》（）()：:—-]{1,20}?)[一二三四五六七八九十\d]+届人大[一二三四五六七八九十\d]+次会议(?:上|政府工作报告)",
     )
     .unwrap()
 });
@@ -315,7 +339,7 @@ static RE_SPEAKER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static RE_SELF_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:我代表|受)([^\s，。、；：:“”]{0,24}?)(?:人民政府|政府|行政公署|行署)").unwrap()
+    Regex::new(r"(?:我谨?代表|受)([^\s，。、；：:“”]{0,24}?)(?:人民政府|政府|行政公署|行署)").unwrap()
 });
 
 static RE_REPORT_OPENING: LazyLock<Regex> =
@@ -608,8 +632,8 @@ static RE_TOP_HEADING: LazyLock<Regex> =
 
 /// Words of a heading that looks back on a year (`2023年工作回顾`,
 /// `奋力完成2023年高质量发展的各项任务`).
-const REVIEW_WORDS: [&str; 10] =
-    ["回顾", "总结", "取得", "成绩", "成效", "进展", "举措", "主要做法", "开展情况", "完成"];
+const REVIEW_WORDS: [&str; 11] =
+    ["回顾", "总结", "取得", "成绩", "成效", "成就", "进展", "举措", "主要做法", "情况", "完成"];
 /// Words of a heading that plans a year (`2024年工作安排`).
 const PLAN_WORDS: [&str; 10] =
     ["安排", "计划", "打算", "任务", "目标", "重点工作", "主要工作", "思路", "建议", "部署"];
@@ -631,20 +655,42 @@ fn heading_year(doc: &Doc, gwr: bool) -> Option<(i32, Clue)> {
         let Some(y) = dates::year_in(text) else {
             continue;
         };
-        let review = REVIEW_WORDS.iter().any(|w| text.contains(w));
-        let plan = PLAN_WORDS.iter().any(|w| text.contains(w));
-        let year = match (review, plan, gwr) {
-            // `三、工作不足及2021年工作计划` plans; `2023年工作回顾和2024年
-            // 工作安排` has both years and we read the first.
-            (true, _, true) => y + 1,
-            (false, true, true) => y,
-            (true, _, false) => y,
-            (false, true, false) => y - 1,
-            (false, false, _) => continue,
+        let Some(year) = heading_says(text, y, gwr) else {
+            continue;
         };
         return Some((year, Clue::on_line(Source::Heading, l.no, text, 0)));
     }
     inline_heading_year(doc, gwr)
+}
+
+/// What a heading naming year `y` says of the report's year. The first
+/// part (`一、…`) of a report looks back unless its words plan
+/// (`一、2024年工作安排`); the later parts of a 政府工作报告 plan unless
+/// they say `回顾` or `总结`, those of an annual report look back unless
+/// they plan; an unnumbered heading is read by its words alone. A 政府工作报告 is named by the year it plans; an annual
+/// report by the year it reviews.
+fn heading_says(text: &str, y: i32, gwr: bool) -> Option<i32> {
+    let review_words = REVIEW_WORDS.iter().any(|w| text.contains(w));
+    let plan_words = PLAN_WORDS.iter().any(|w| text.contains(w));
+    let strong_review = ["回顾", "总结"].iter().any(|w| text.contains(w));
+    let numeral = RE_TOP_HEADING.find(text).map(|m| m.as_str());
+    let review = match numeral {
+        Some(n) if n.starts_with('一') || n.starts_with("第一") => review_words || !plan_words,
+        // A 政府工作报告's later parts plan (`二、高质量做好2022年各项工作，
+        // 以优异成绩迎接…`); an annual report's review on (`二、2023年度…
+        // 履行…职责情况`) until its plans (`四、2024年工作安排`).
+        Some(_) if gwr => strong_review,
+        Some(_) => strong_review || !plan_words,
+        None if review_words => true,
+        None if plan_words => false,
+        None => return None,
+    };
+    Some(match (review, gwr) {
+        (true, true) => y + 1,
+        (false, true) => y,
+        (true, false) => y,
+        (false, false) => y - 1,
+    })
 }
 
 /// Headings run into the text, when a document lost its paragraph breaks
@@ -664,15 +710,8 @@ fn inline_heading_year(doc: &Doc, gwr: bool) -> Option<(i32, Clue)> {
             return Some((if gwr { y + 1 } else { y }, clue));
         }
         let y: i32 = c.get(2)?.as_str().parse().ok()?;
-        let rest = c.get(3).map_or("", |m| m.as_str());
-        let review = REVIEW_WORDS.iter().any(|w| rest.contains(w));
-        let plan = PLAN_WORDS.iter().any(|w| rest.contains(w));
-        let year = match (review, plan, gwr) {
-            (true, _, true) => y + 1,
-            (false, true, true) => y,
-            (true, _, false) => y,
-            (false, true, false) => y - 1,
-            (false, false, _) => continue,
+        let Some(year) = heading_says(&c[0], y, gwr) else {
+            continue;
         };
         return Some((year, clue));
     }
@@ -758,27 +797,31 @@ const PLANS: [(&str, i32); 5] =
     [("十一五", 2006), ("十二五", 2011), ("十三五", 2016), ("十四五", 2021), ("十五五", 2026)];
 
 /// For a 政府工作报告 at the start of a term (`过去五年工作回顾`, `今后
-/// 五年…`), which names no year: the first year of the plan period it
-/// opens, read from `“十四五”良好开局` or from the targets it sets for the
-/// period's last year (`到2025年…`, the most frequent such year).
+/// 五年…`, `区六届人大一次会议以来的工作`), which names no year: the first
+/// year of the plan period it opens — the latest five-year plan it names
+/// (`“十四五”时期…` → 2021) — or, when it names none, the targets it sets
+/// for the period's last year (`到2025年…`, the most frequent such year).
 fn plan_period_year(doc: &Doc) -> Option<(i32, Clue)> {
-    let term = doc.lines.iter().any(|l| {
-        l.text.chars().count() <= 60
-            && RE_TOP_HEADING.is_match(l.text)
-            && ["过去五年", "今后五年", "未来五年", "本届政府"].iter().any(|w| l.text.contains(w))
+    static RE_TERM: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"过去五年|今后五年|未来五年|本届政府|届人大一次会议以来|届人民代表大会第一次会议以来").unwrap()
     });
+    let term = doc.lines.iter().any(|l| l.text.chars().count() <= 40 && RE_TERM.is_match(l.text));
     if !term {
         return None;
     }
+    let mut latest: Option<(i32, Clue)> = None;
     for l in &doc.lines {
         for (name, start) in PLANS {
+            if latest.as_ref().is_some_and(|x| x.0 >= start) {
+                continue;
+            }
             if let Some(i) = l.text.find(name) {
-                let after: String = l.text[i + name.len()..].chars().take(8).collect();
-                if after.contains("开局") {
-                    return Some((start, Clue::on_line(Source::Body, l.no, l.text, i)));
-                }
+                latest = Some((start, Clue::on_line(Source::Body, l.no, l.text, i)));
             }
         }
+    }
+    if latest.is_some() {
+        return latest;
     }
     static RE_TARGET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"到(20\d[05])年").unwrap());
     let mut counts: Vec<(i32, usize, Option<(u32, usize)>)> = Vec::new();
@@ -1040,7 +1083,7 @@ fn is_org_line(l: &str) -> bool {
         && ends_with_org(&c)
         && !c.contains("关于")
         && !has_title_word(&c)
-        && !c.contains(['，', '。', ',', ':', '：'])
+        && !c.contains(['，', '。', ',', ':', '：', '、'])
 }
 
 /// What the header says about the title.
@@ -1146,6 +1189,21 @@ fn inner_signature<'a>(doc: &'a Doc<'a>) -> Option<(Date, &'a Line<'a>)> {
             return None;
         }
         dates::date_line(w[1].text).map(|d| (d, &w[1]))
+    })
+}
+
+static RE_TITLE_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:标题|名称|文件名称|文件标题)\s*[:：]\s*(\S.{1,78})$").unwrap());
+
+/// A title stated by a label line (`名称： 2021年坪山区政府工作报告`), when
+/// it reads like one.
+fn labelled_title(doc: &Doc) -> Option<(String, u32)> {
+    doc.lines.iter().find_map(|l| {
+        if !(l.text.starts_with("标题") || l.text.starts_with("名称") || l.text.starts_with("文件")) {
+            return None;
+        }
+        let t = clean_title(&RE_TITLE_LABEL.captures(l.text)?[1]);
+        (has_title_word(&t) && !t.contains('。')).then_some((t, l.no))
     })
 }
 

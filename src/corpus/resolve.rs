@@ -139,6 +139,8 @@ struct Mention {
 #[derive(Debug, Clone, Default)]
 struct Count {
     n: f64,
+    /// The part of `n` written with the full name (`坪山区`, not `坪山`).
+    full: f64,
     first: Option<Clue>,
 }
 
@@ -272,14 +274,19 @@ impl<'g, 'a> Resolver<'g, 'a> {
     /// part of it that is the candidate's own mentions.
     fn text_score(&self, c: &Cand, path_counts: bool) -> (f64, f64) {
         let anc = self.ancestors(c);
+        let above: f64 = anc.iter().map(|a| self.body_n(*a).min(20.0)).sum::<f64>() * 0.5;
         let (own, below) = match c {
-            Cand::Known(p) => (
-                self.body_n(*p).min(60.0),
-                0.5 * self.below.get(p).copied().unwrap_or(0.0).min(40.0),
-            ),
+            Cand::Known(p) => {
+                let count = self.body.get(p).cloned().unwrap_or_default();
+                // A place the text names only by its short name (`新建`,
+                // which is also a verb), and none of whose ancestors it
+                // names, is likely a word, not the place: it counts half.
+                let incoherent = count.full == 0.0 && above == 0.0 && !anc.is_empty();
+                let own = if incoherent { count.n * 0.5 } else { count.n };
+                (own.min(60.0), 0.5 * self.below.get(p).copied().unwrap_or(0.0).min(40.0))
+            }
             Cand::NewTownship(..) => (0.0, 0.0),
         };
-        let above: f64 = anc.iter().map(|a| self.body_n(*a).min(20.0)).sum::<f64>() * 0.5;
         let path = if path_counts {
             let me = matches!(c, Cand::Known(p) if self.path.contains_key(p));
             10.0 * f64::from(u8::from(me))
@@ -888,6 +895,9 @@ fn body_counts(g: &Gazetteer, body: Body) -> (HashMap<Place, Count>, HashMap<Pla
         for p in name.places() {
             let c = counts.entry(*p).or_default();
             c.n += n;
+            if !name.is_short() || g.name_of(*p) == name.name() {
+                c.full += n;
+            }
             if c.first.is_none() {
                 c.first = first.clone();
             }
@@ -946,8 +956,10 @@ fn path_parts(path: &str) -> Vec<&str> {
 /// word: `我…` and `本…` when the text has any, else `全…`.
 #[derive(Debug, Clone, Default)]
 struct SelfRefs {
-    /// (word, weighted count, first accepted byte offset)
+    /// (word, count, first accepted byte offset)
     counts: Vec<(&'static str, f64, Option<usize>)>,
+    /// The counts are of `我…` / `本…`.
+    speaks: bool,
 }
 
 /// The government words of self-references, and their level order.
@@ -1001,7 +1013,7 @@ fn self_references(body: Body) -> SelfRefs {
         }
     }
     counts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    SelfRefs { counts }
+    SelfRefs { counts, speaks }
 }
 
 impl SelfRefs {
@@ -1011,7 +1023,9 @@ impl SelfRefs {
     fn dominant(&self, body: Body) -> Option<(&'static str, Clue)> {
         let (w, n, first) = *self.counts.first()?;
         let second = self.counts.get(1).map_or(0.0, |x| x.1);
-        if n < 2.0 || n < 1.5 * second {
+        // One `我州` says who speaks; `全…` needs a few.
+        let least = if self.speaks { 1.0 } else { 2.0 };
+        if n < least || n < 1.5 * second {
             return None;
         }
         let summary: Vec<String> =
