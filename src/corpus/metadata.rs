@@ -439,7 +439,14 @@ impl Opening {
                 }
             }
         }
-        None
+        // A date standing alone above the address (`政府工作报告` /
+        // `2003年4月7日` / `各位委员：`) is the day it was delivered.
+        let addressed = self.lines.iter().take(12).position(|(_, l)| {
+            l.starts_with("各位") && l.chars().count() <= 12
+        })?;
+        self.lines[..addressed].iter().find_map(|(no, l)| {
+            dates::date_line(l).map(|d| (d, Clue::on_line(Source::Delivery, *no, l, 0)))
+        })
     }
 
     /// The own-voice clues of the opening: delivery lines, speaker lines,
@@ -581,6 +588,8 @@ fn find_year(inp: YearInputs) -> Option<i32> {
     }
     if inp.gwr {
         if let Some((y, clue)) = review_opening_year(inp.opening) {
+            cands.push((y, clue, "the review's first words"));
+        } else if let Some((y, clue)) = just_past_year(inp.doc) {
             cands.push((y, clue, "the review's first words"));
         }
     }
@@ -732,6 +741,21 @@ fn review_opening_year(opening: &Opening) -> Option<(i32, Clue)> {
     opening.lines.iter().skip(start).take(3).find_map(|(no, l)| {
         let y: i32 = RE.captures(l)?[1].parse().ok()?;
         Some((y + 1, Clue::on_line(Source::Opening, *no, l, 0)))
+    })
+}
+
+/// `刚刚过去的2016年` (the year just past) in a 政府工作报告: the session
+/// is the next year.
+fn just_past_year(doc: &Doc) -> Option<(i32, Clue)> {
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:刚刚过去|刚过去)的\s*(\d{4})\s*年").unwrap());
+    doc.lines.iter().find_map(|l| {
+        if !l.text.contains("过去的") {
+            return None;
+        }
+        let c = RE.captures(l.text)?;
+        let y: i32 = c[1].parse().ok()?;
+        Some((y + 1, Clue::on_line(Source::Opening, l.no, l.text, c.get(0).map_or(0, |m| m.start()))))
     })
 }
 

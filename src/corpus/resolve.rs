@@ -96,6 +96,17 @@ fn answers(name: &str, suffix: &str) -> bool {
     }
 }
 
+/// Does a place's name answer to a government word it had before a
+/// common upgrade: a 县 made a 区 or a 市 (`清苑县` → 清苑区), a 地区 or
+/// a 盟 made a 市? Reports written before keep the old word.
+fn renamed(name: &str, suffix: &str) -> bool {
+    match suffix {
+        "县" => (name.ends_with('区') && !name.ends_with("自治区") && !name.ends_with("地区")) || name.ends_with('市'),
+        "地区" | "盟" | PREFECTURE_OFFICE => name.ends_with('市'),
+        _ => false,
+    }
+}
+
 /// The result: the locality and the evidence of its five fields.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
@@ -299,7 +310,7 @@ impl<'g, 'a> Resolver<'g, 'a> {
 
     fn decide(self) -> Resolved {
         let mut out = Resolved::default();
-        let (cands, level_clue, how) = self.candidates();
+        let (cands, level_clue, how, voice) = self.candidates();
         if cands.is_empty() {
             self.explain_nothing(&mut out);
             return out;
@@ -339,7 +350,13 @@ impl<'g, 'a> Resolver<'g, 'a> {
             .into_iter()
             .map(|c| {
                 let path_counts = !text_named || self.in_text(&c);
-                let (text, own) = self.text_score(&c, path_counts);
+                let (mut text, mut own) = self.text_score(&c, path_counts);
+                if voice.is_some_and(|s| !answers(cand_name(self.g, &c), s)) {
+                    // A unit renamed since (`清苑县` → 清苑区) answers to
+                    // the old word only at half weight.
+                    text *= 0.5;
+                    own *= 0.5;
+                }
                 Scored { voice: self.voice_score(&c), text, own, cand: c }
             })
             .collect();
@@ -401,7 +418,7 @@ impl<'g, 'a> Resolver<'g, 'a> {
 
     /// The candidates of the report's own level, the clue that set the
     /// level, and how the level was found.
-    fn candidates(&self) -> (Vec<Cand>, Clue, How) {
+    fn candidates(&self) -> (Vec<Cand>, Clue, How, Option<&'static str>) {
         if let Some(low) = self.own.iter().flat_map(|m| m.cands.iter().map(|c| self.level(c))).max()
         {
             let at_low: Vec<&Mention> = self
@@ -439,21 +456,21 @@ impl<'g, 'a> Resolver<'g, 'a> {
                     .map(|p| Cand::Known(*p))
                     .collect();
                 if !below.is_empty() {
-                    return (below, clue.clone(), How::Voice);
+                    return (below, clue.clone(), How::Voice, Some(*s));
                 }
             }
-            return (cands, strongest, How::Named);
+            return (cands, strongest, How::Named, None);
         }
         if let Some((s, clue)) = self.suffixes.first() {
             let cands = self.answering(s);
             if !cands.is_empty() {
-                return (cands, clue.clone(), How::Voice);
+                return (cands, clue.clone(), How::Voice, Some(*s));
             }
         }
         if let Some((s, clue)) = self.selfrefs.dominant(self.body_text) {
             let cands = self.answering(s);
             if !cands.is_empty() {
-                return (cands, clue, How::SelfRefs);
+                return (cands, clue, How::SelfRefs, Some(s));
             }
         }
         // No voice at all: the path, if it names a place.
@@ -468,9 +485,9 @@ impl<'g, 'a> Resolver<'g, 'a> {
                     _ => None,
                 })
                 .unwrap_or_default();
-            return (from_path, Clue::note(Source::Path, part), How::Path);
+            return (from_path, Clue::note(Source::Path, part), How::Path, None);
         }
-        (Vec::new(), Clue::note(Source::Body, ""), How::Path)
+        (Vec::new(), Clue::note(Source::Body, ""), How::Path, None)
     }
 
     /// Places the body or path names that answer to a government word.
@@ -481,7 +498,7 @@ impl<'g, 'a> Resolver<'g, 'a> {
             .filter(|(_, c)| c.n > 0.0)
             .map(|(p, _)| *p)
             .chain(self.path.keys().copied())
-            .filter(|p| answers(self.g.name_of(*p), suffix))
+            .filter(|p| answers(self.g.name_of(*p), suffix) || renamed(self.g.name_of(*p), suffix))
             .map(Cand::Known)
             .collect();
         v.sort();
