@@ -107,6 +107,19 @@ impl GroupBy {
         }
     }
 
+    /// The level of a place grouping (its keys are chain keys, shown by
+    /// [`display_names`](crate::corpus::report::display_names)), `None`
+    /// for the other groupings.
+    pub fn place_level(self) -> Option<Level> {
+        match self {
+            GroupBy::Township => Some(Level::Township),
+            GroupBy::County => Some(Level::County),
+            GroupBy::City => Some(Level::City),
+            GroupBy::Province => Some(Level::Province),
+            _ => None,
+        }
+    }
+
     /// The accepted names, for messages.
     pub const NAMES: &'static str =
         "year, decade, township, county, city, province, level, section, report";
@@ -219,10 +232,12 @@ fn keys(r: &ReportRecord, by: GroupBy, sections: &[SectionKind]) -> Vec<(String,
     match by {
         GroupBy::Year => one(r.meta.year.map(|y| y.to_string())),
         GroupBy::Decade => one(r.meta.year.map(|y| format!("{}s", y.div_euclid(10) * 10))),
-        GroupBy::Township => one(r.meta.township.clone()),
-        GroupBy::County => one(r.meta.county.clone()),
-        GroupBy::City => one(r.meta.city.clone()),
-        GroupBy::Province => one(r.meta.province.clone()),
+        // Places are identities: the key is the whole chain, so two
+        // 城关镇 are two groups (SPEC §1).
+        GroupBy::Township => one(r.meta.chain_key(Level::Township)),
+        GroupBy::County => one(r.meta.chain_key(Level::County)),
+        GroupBy::City => one(r.meta.chain_key(Level::City)),
+        GroupBy::Province => one(r.meta.chain_key(Level::Province)),
         GroupBy::Level => one(r.meta.level.map(|l| l.as_str().to_string())),
         GroupBy::Report => vec![(r.id.clone(), r.chars_in(sections))],
         GroupBy::Section => {

@@ -359,13 +359,14 @@ impl Ctx {
             } else if a.csv {
                 count_csv(&mut out, &by, &table.groups)?;
             } else {
+                let names = place_names(by[0], table.groups.iter().map(|g| g.key.as_str()));
                 let mut rows: Vec<Vec<String>> = table
                     .groups
                     .iter()
                     .map(|g| {
                         let key = match &g.path {
                             Some(p) => format!("{} {}", g.key, p),
-                            None => g.key.clone(),
+                            None => shown(&names, &g.key),
                         };
                         count_row(key, g)
                     })
@@ -558,8 +559,11 @@ fn print_pivot(out: &mut dyn WriteColor, p: &analysis::Pivot, raw: bool) -> io::
     let cells: HashMap<(&str, &str), &analysis::Group> =
         p.cells.iter().map(|g| ((g.key.as_str(), g.key2.as_deref().unwrap_or("")), g)).collect();
     let corner = format!("{} \\ {}", p.rows.name(), p.cols.name());
+    let row_names = place_names(p.rows, p.row_totals.iter().map(|g| g.key.as_str()));
+    let col_names = place_names(p.cols, p.col_totals.iter().map(|g| g.key.as_str()));
+    let col_labels: Vec<String> = p.col_totals.iter().map(|g| shown(&col_names, &g.key)).collect();
     let mut headers: Vec<&str> = vec![&corner];
-    headers.extend(p.col_totals.iter().map(|g| g.key.as_str()));
+    headers.extend(col_labels.iter().map(String::as_str));
     headers.push("all");
     let mut rows: Vec<Vec<String>> = p
         .row_totals
@@ -567,7 +571,7 @@ fn print_pivot(out: &mut dyn WriteColor, p: &analysis::Pivot, raw: bool) -> io::
         .map(|r| {
             let mut row = vec![match &r.path {
                 Some(path) => format!("{} {}", r.key, path),
-                None => r.key.clone(),
+                None => shown(&row_names, &r.key),
             }];
             row.extend(p.col_totals.iter().map(|c| cell(cells.get(&(&r.key, &c.key)).copied())));
             row.push(cell(Some(r)));
@@ -730,6 +734,23 @@ pub fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
             }
         }
     }
+}
+
+/// For a place grouping, the shortest unambiguous name of each chain key
+/// (`城关镇（河南 新县）`); empty for other groupings.
+pub fn place_names<'a>(
+    by: GroupBy,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> std::collections::HashMap<String, String> {
+    match by.place_level() {
+        Some(_) => crate::corpus::report::display_names(keys),
+        None => Default::default(),
+    }
+}
+
+/// A group key as printed for a reader: its display name, if it has one.
+pub fn shown(names: &std::collections::HashMap<String, String>, key: &str) -> String {
+    names.get(key).cloned().unwrap_or_else(|| key.to_string())
 }
 
 /// Finds a report by id, unique id prefix (4+ characters) or path.

@@ -2,23 +2,20 @@
 //!
 //! We bundle the national administrative-division tables from
 //! `data/gazetteer/` (provinces, prefecture cities, counties = "areas",
-//! townships = "streets"; WTFPL) into the binary and parse them once.
-//! [`Gazetteer::resolve`] turns the clues that `metadata` gathers from a
-//! report (its path, its header and signature lines, its body) into a
-//! [`Locality`]: the full official names of the place the report speaks for,
-//! and its [`Level`].
+//! townships = "streets"; WTFPL; copied from `../shared/gazetteer/` without
+//! junk rows by `tools/make-gazetteer`) into the binary and parse them
+//! once. [`Gazetteer`] finds names in text and knows every place's chain;
+//! deciding which place a report speaks for is [`resolve`](super::resolve)'s
+//! job.
 //!
-//! A township name alone is often ambiguous (88 towns are called 城关镇,
-//! 燕山乡 exists in 安徽 and 重庆), so we never resolve a name in
-//! isolation: every candidate is scored by how strongly the report also
-//! names its county, city and province, and when the best candidates tie we
-//! keep only the fields they agree on. A field is left `None` rather than
-//! guessed.
-//!
-//! Matching is one Aho-Corasick pass over each piece of text with every
-//! full name (and, for provinces, cities and counties, the short name:
-//! `桐乡` for 桐乡市, `万州` for 万州区, `内蒙古` for 内蒙古自治区), so the
-//! cost per report is linear in its length, not in the size of the gazetteer.
+//! Matching is one Aho-Corasick pass over a text with every full name and,
+//! for provinces, cities and counties, the short name (`桐乡` for 桐乡市,
+//! `万州` for 万州区, `内蒙古` for 内蒙古自治区), so the cost per report is
+//! linear in its length, not in the size of the gazetteer. A short name
+//! shared by a place and one of its own units means the larger one (`岳阳`
+//! is 岳阳市, `承德` is 承德市, not their counties). Short and
+//! two-character names are flagged ([`NameRef::is_short`]): in running text
+//! they count only as words of their own.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -95,7 +92,8 @@ enum Trust {
     Full,
     /// A short name (`万州`) or a two-character full name (`渠县`, `和县`):
     /// too easily part of ordinary words (`提高县级`, `市和县`), so in the
-    /// body it counts only when a government word follows (`渠县人民政府`).
+    /// body it counts only as a word of its own or before a government
+    /// word (`渠县人民政府`).
     Weak,
     /// Names like `城区`, `郊区`, `矿区`: ordinary words, trusted only as
     /// a whole folder or file-name part.
@@ -404,19 +402,6 @@ impl Gazetteer {
             _ => false,
         })
     }
-
-    /// The chain of names of a place: its own and its ancestors', as a
-    /// [`Locality`] (without the level).
-    pub(crate) fn chain_of(&self, place: Place) -> Locality {
-        self.locality_of(place)
-    }
-
-    /// Is this province one of the four directly administered
-    /// municipalities (北京 天津 上海 重庆)? Their districts have no city.
-    pub(crate) fn is_municipality(&self, province: u32) -> bool {
-        self.cities.iter().any(|c| c.province == province && c.name.is_none())
-            && self.provinces[province as usize].ends_with('市')
-    }
 }
 
 /// A name of the gazetteer as found in a text: its index and entry.
@@ -543,39 +528,40 @@ pub fn short_name(name: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn clues<'a>(path: &'a str, strong: &[&str], body: &'a str) -> Clues<'a> {
-        Clues { path, strong: strong.iter().map(|s| s.to_string()).collect(), body }
-    }
-
-    proptest::proptest! {
-        /// One pass counts what `str::matches` counts word by word.
-        #[test]
-        fn self_references_count_like_matches(
-            body in proptest::string::string_regex("[我全本镇乡街道区县旗市党委政府的a ]{0,60}").unwrap()
-        ) {
-            let count = |words: &[&str]| -> usize { words.iter().map(|w| body.matches(w).count()).sum() };
-            proptest::prop_assert_eq!(
-                self_references(&body),
-                [count(&TOWNSHIP_SELF), count(&COUNTY_SELF), count(&CITY_SELF)]
-            );
-        }
+    fn names(text: &str) -> Vec<String> {
+        Gazetteer::bundled().matches(text, false).map(|(_, _, n)| n.name().to_string()).collect()
     }
 
     #[test]
     fn names_found_leftmost_longest_on_characters() {
+        assert_eq!(names("四川省达州市渠县有庆镇人民政府"), ["四川省", "达州市", "渠县", "有庆镇"]);
         let g = Gazetteer::bundled();
-        let mut found = Vec::new();
-        g.scan("四川省达州市渠县有庆镇人民政府", Zone::Body, |e| {
-            found.push(e.name.clone())
-        });
-        assert_eq!(
-            found,
-            ["四川省", "达州市", "有庆镇"],
-            "渠县 is weak: no government word follows"
-        );
-        let mut found = Vec::new();
-        g.scan("渠县人民政府", Zone::Body, |e| found.push(e.name.clone()));
-        assert_eq!(found, ["渠县"]);
+        let short: Vec<bool> = g.matches("四川省达州市渠县", false).map(|(_, _, n)| n.is_short()).collect();
+        assert_eq!(short, [false, false, true], "渠县 has two characters");
+        // `城区` is a word: only a path part that is exactly it counts.
+        assert!(names("老城区改造").iter().all(|n| n != "城区"));
+        assert_eq!(g.matches("城区", true).count(), 1);
+    }
+
+    #[test]
+    fn short_names_mean_the_larger_place() {
+        let g = Gazetteer::bundled();
+        for (short, full) in [("岳阳", "岳阳市"), ("承德", "承德市"), ("黄山", "黄山市")] {
+            let l = g.lookup(short);
+            assert_eq!(l.len(), 1, "{short}");
+            assert_eq!(l[0].city.as_deref(), Some(full));
+            assert_eq!(l[0].county, None, "{short} is not its county");
+        }
+        // Namesakes with no such relation stay ambiguous.
+        assert!(g.lookup("海南").len() > 1);
+    }
+
+    #[test]
+    fn junk_townships_are_not_in_the_gazetteer() {
+        // The copy made by tools/make-gazetteer has no township named `街道`.
+        let g = Gazetteer::bundled();
+        assert!(g.lookup("街道").is_empty());
+        assert!(names("各街道办事处").iter().all(|n| n != "街道"));
     }
 
     #[test]
@@ -607,74 +593,4 @@ mod tests {
         assert!(g.official_names(Level::City).iter().all(|c| !NOT_A_CITY.contains(c)));
     }
 
-    #[test]
-    fn yanshan_with_wanzhou_is_chongqing() {
-        // Seed 003: no place in the title, 燕山乡 and 万州区 in the body.
-        let body =
-            "依据《万州区法治政府建设实施方案（2016—2020年）》，我乡在区委区政府的正确领导下。\
-                    今年来，燕山乡的法治政府建设工作取得了一定的成绩。";
-        let loc =
-            Gazetteer::bundled().resolve(&clues("", &["关于2020年法治政府建设情况的报告"], body));
-        assert_eq!(loc.township.as_deref(), Some("燕山乡"));
-        assert_eq!(loc.county.as_deref(), Some("万州区"));
-        assert_eq!(loc.city, None);
-        assert_eq!(loc.province.as_deref(), Some("重庆市"));
-        assert_eq!(loc.level, Some(Level::Township));
-    }
-
-    #[test]
-    fn chengguan_alone_is_ambiguous() {
-        let loc = Gazetteer::bundled().resolve(&clues(
-            "",
-            &["城关镇2023年法治政府建设年度报告"],
-            "现将我镇2023年法治政府建设情况报告如下。",
-        ));
-        assert_eq!(loc.township.as_deref(), Some("城关镇"));
-        assert_eq!((loc.county, loc.city, loc.province), (None, None, None));
-        assert_eq!(loc.level, Some(Level::Township));
-    }
-
-    #[test]
-    fn short_county_name_in_title() {
-        // `渠县` is two characters: weak, but trusted in a title.
-        let loc = Gazetteer::bundled().resolve(&clues("", &["中共渠县有庆镇委员会"], ""));
-        assert_eq!(loc.city.as_deref(), Some("达州市"));
-        assert_eq!(loc.county.as_deref(), Some("渠县"));
-    }
-
-    #[test]
-    fn weak_names_in_running_text() {
-        // `提高县级` must not count as 高县, `市和县` not as 和县.
-        let loc = Gazetteer::bundled().resolve(&clues(
-            "",
-            &[],
-            "全县要提高县级统筹能力，省、市和县三级联动，全县上下一心。",
-        ));
-        assert_eq!(loc, Locality::default());
-    }
-
-    #[test]
-    fn district_from_delivery_line() {
-        let loc = Gazetteer::bundled().resolve(&clues(
-            "encodings-raw/hailar-district-gwr-2012.gb18030.txt",
-            &["----2012年2月29日在海拉尔区第十三届人民代表大会第六次会议上"],
-            "全区经济持续发展。",
-        ));
-        assert_eq!(loc.county.as_deref(), Some("海拉尔区"));
-        assert_eq!(loc.city.as_deref(), Some("呼伦贝尔市"));
-        assert_eq!(loc.province.as_deref(), Some("内蒙古自治区"));
-        assert_eq!(loc.level, Some(Level::County));
-    }
-
-    #[test]
-    fn folders_disambiguate() {
-        let loc = Gazetteer::bundled().resolve(&clues(
-            "重庆市/万州区/燕山乡-2021.txt",
-            &["关于2021年法治政府建设情况的报告"],
-            "",
-        ));
-        assert_eq!(loc.province.as_deref(), Some("重庆市"));
-        assert_eq!(loc.county.as_deref(), Some("万州区"));
-        assert_eq!(loc.township.as_deref(), Some("燕山乡"));
-    }
 }

@@ -1065,3 +1065,125 @@ impl SelfRefs {
 pub fn line_excerpt(line: &str, at: usize) -> String {
     excerpt(line, at, 60)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Resolves with own-voice clues `(source, text, government word)`.
+    fn run(voices: &[(Source, &str, Option<&'static str>)], body: &str, path: &str) -> Resolved {
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let clues: Vec<VoiceClue> = voices
+            .iter()
+            .map(|(source, text, suffix)| VoiceClue {
+                source: *source,
+                line: 1,
+                text,
+                scan: 0..text.len(),
+                suffix: *suffix,
+            })
+            .collect();
+        let body = Body { text: body, line_starts: &starts, excluded: &[] };
+        resolve(Gazetteer::bundled(), &clues, body, path)
+    }
+
+    fn titled(title: &str, body: &str, path: &str) -> Locality {
+        run(&[(Source::Title, title, None)], body, path).locality
+    }
+
+    #[test]
+    fn chengguan_alone_is_ambiguous() {
+        let loc = titled("城关镇2023年法治政府建设年度报告", "现将我镇2023年法治政府建设情况报告如下。", "");
+        assert_eq!(loc.township.as_deref(), Some("城关镇"));
+        assert_eq!((loc.county, loc.city, loc.province), (None, None, None));
+        assert_eq!(loc.level, Some(Level::Township));
+    }
+
+    #[test]
+    fn short_county_name_in_title() {
+        // `渠县` is two characters, but trusted in the report's own voice.
+        let loc = run(&[(Source::Issuer, "中共渠县有庆镇委员会", None)], "", "").locality;
+        assert_eq!(loc.city.as_deref(), Some("达州市"));
+        assert_eq!(loc.county.as_deref(), Some("渠县"));
+        assert_eq!(loc.township.as_deref(), Some("有庆镇"));
+    }
+
+    #[test]
+    fn weak_names_in_running_text() {
+        // `提高县级` is not 高县, `市和县` not 和县; and nothing speaks.
+        let loc = titled("", "全县要提高县级统筹能力，省、市和县三级联动，全县上下一心。", "");
+        assert_eq!(loc, Locality::default());
+    }
+
+    #[test]
+    fn district_from_delivery_line() {
+        let loc = run(
+            &[(Source::Delivery, "海拉尔区", Some("区"))],
+            "全区经济持续发展。",
+            "encodings-raw/hailar-district-gwr-2012.gb18030.txt",
+        )
+        .locality;
+        assert_eq!(loc.county.as_deref(), Some("海拉尔区"));
+        assert_eq!(loc.city.as_deref(), Some("呼伦贝尔市"));
+        assert_eq!(loc.province.as_deref(), Some("内蒙古自治区"));
+        assert_eq!(loc.level, Some(Level::County));
+    }
+
+    #[test]
+    fn folders_are_a_clue() {
+        // The text names 燕山乡 only: the path tells which one.
+        let loc = titled("燕山乡关于2021年法治政府建设情况的报告", "", "重庆市/万州区/燕山乡-2021.txt");
+        assert_eq!(loc.province.as_deref(), Some("重庆市"));
+        assert_eq!(loc.county.as_deref(), Some("万州区"));
+        assert_eq!(loc.township.as_deref(), Some("燕山乡"));
+    }
+
+    #[test]
+    fn a_path_never_beats_the_text() {
+        // The file is named after 安新县 (保定), the text is 新安县 (洛阳).
+        let body = "新安成功跻身全国百强县。新安荣膺河南省肉羊大县。洛阳市委、市政府。新安经开区获评。";
+        let r = run(&[(Source::SelfName, "县", Some("县"))], body, "124-安新县2024年政府工作报告.txt");
+        assert_eq!(r.locality.county.as_deref(), Some("新安县"));
+        assert_eq!(r.locality.city.as_deref(), Some("洛阳市"));
+        assert!(r.county.rejected.iter().any(|x| x.value.contains("安新县")), "{:?}", r.county);
+    }
+
+    #[test]
+    fn township_missing_from_the_gazetteer_keeps_its_chain() {
+        let loc = titled("四川省达州市渠县新兴镇2023年法治政府建设年度报告", "", "");
+        assert_eq!(loc.township.as_deref(), Some("新兴镇"));
+        assert_eq!(loc.county.as_deref(), Some("渠县"));
+        assert_eq!(loc.city.as_deref(), Some("达州市"));
+        assert_eq!(loc.province.as_deref(), Some("四川省"));
+        assert_eq!(loc.level, Some(Level::Township));
+    }
+
+    #[test]
+    fn government_words() {
+        // `全州` and `全盟` are city-level; `全区` of an autonomous region is
+        // the region.
+        let loc = run(
+            &[],
+            "我州经济稳步增长，黔南各族人民团结奋斗。建设美丽黔南，推动黔南在贵州高质量发展中走前列。",
+            "",
+        )
+        .locality;
+        assert_eq!(loc.city.as_deref(), Some("黔南布依族苗族自治州"));
+        assert_eq!(loc.level, Some(Level::City));
+        let loc = run(&[(Source::SelfName, "", Some("盟"))], "锡林郭勒草原，锡林郭勒盟委。锡林郭勒羊。", "").locality;
+        assert_eq!(loc.city.as_deref(), Some("锡林郭勒盟"));
+        assert_eq!(loc.level, Some(Level::City));
+        let loc = run(&[], "全区各族人民，新疆发展，新疆维吾尔自治区党委，全区上下。天山区。", "").locality;
+        assert_eq!(loc.province.as_deref(), Some("新疆维吾尔自治区"));
+        assert_eq!(loc.level, Some(Level::Province));
+    }
+
+    #[test]
+    fn media_are_not_places() {
+        // `河北日报` is neither 河北省 nor 天津市河北区.
+        let loc = titled("政府工作报告", "据河北日报报道，河北日报记者。", "");
+        assert_eq!(loc, Locality::default());
+    }
+}
