@@ -1461,6 +1461,46 @@ mod tests {
         assert_eq!(extract(text, "", &Hints::default()).year, Some(2024));
     }
 
+    /// The year rules of issue #8, on the real lines that needed them.
+    #[test]
+    fn years_without_a_title() {
+        // ../shared provincial 吉林 2025 without its title line: the
+        // delivery line names the session year; `省长` and `我代表省政府`
+        // say who speaks; `来源：吉林省政府网` is not the issuer.
+        let text = "来源：吉林省政府网\n——2025年1月14日在吉林省第十四届人民代表大会第四次会议上\n\
+                    省长　胡玉亭\n各位代表：\n现在，我代表省政府，向大会报告工作，请予审议，并请省政协委员提出意见。\n\
+                    一、2024年工作回顾\n2024年是实现“十四五”规划目标任务的关键一年。\n二、2025年工作安排\n";
+        let (m, ev) = extract_with_evidence(text, "P0202501140001.docx", &Hints::default());
+        assert_eq!(m.year, Some(2025));
+        assert_eq!(ev.year.clue.as_ref().map(|c| c.source), Some(Source::Delivery));
+        assert_eq!(ev.year.clue.as_ref().and_then(|c| c.line), Some(2));
+        assert_eq!((m.level, m.province.as_deref()), (Some(Level::Province), Some("吉林省")));
+        assert_eq!(m.published, s("2025-01-14"));
+        assert_ne!(m.issuer.as_deref(), Some("吉林省政府网"));
+        // ../shared city 乐山 2024: no title, no delivery line; the review
+        // heading is not numbered.
+        let text = "各位代表：\n现在，我代表市人民政府向大会报告工作，请予审议，并请市政协各位委员提出意见。\n\
+                    2023年工作回顾\n2023年是三年新冠疫情防控转段后经济恢复发展的一年。\n";
+        let (m, ev) = extract_with_evidence(text, "", &Hints::default());
+        assert_eq!(m.year, Some(2024));
+        assert_eq!(ev.year.clue.as_ref().map(|c| c.source), Some(Source::Heading));
+        // The review and the plan agree: `一、2023年工作回顾 … 二、2024年工作安排`.
+        let text = "各位代表：\n一、2023年工作回顾\n正文。\n二、2024年工作安排\n正文。\n";
+        assert_eq!(extract(text, "", &Hints::default()).year, Some(2024));
+        // ../shared 宝安区 2022 (第七届第二次会议): the second part plans
+        // 2022, although it speaks of 成绩.
+        let text = "同志们：\n现在，我代表宝安区人民政府向大会作工作报告，请予审议。\n一、过去一年工作回顾\n\
+                    2021年是中国共产党成立100周年。\n二、高质量做好2022年各项工作，以优异成绩迎接党的二十大胜利召开\n";
+        assert_eq!(extract(text, "", &Hints::default()).year, Some(2022));
+        // An annual 法治政府建设 report is named by the year it reviews.
+        let text = "现将有关情况报告如下：\n一、2021年主要工作情况\n正文。\n三、下一步工作计划\n";
+        assert_eq!(extract(text, "", &Hints::default()).year, Some(2021));
+        // Not a date: the year comes from the heading, not `2024年2月31日`.
+        let text = "法治政府建设工作情况的报告\n一、2023年主要举措和成效\n正文。\n某镇人民政府\n2024年2月31日\n";
+        let m = extract(text, "", &Hints::default());
+        assert_eq!((m.year, m.published), (Some(2023), None));
+    }
+
     #[test]
     fn national_has_no_province() {
         let text =
@@ -1501,6 +1541,9 @@ mod tests {
     /// LF line endings, HTML crudely stripped of tags.
     fn read_report(path: &Path, encoding: &str) -> String {
         let bytes = std::fs::read(path).unwrap();
+        if path.extension().is_some_and(|e| e == "docx") {
+            return crate::corpus::docx::extract(&bytes).unwrap();
+        }
         let text = if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
             enc.decode_without_bom_handling(&bytes[bom..]).0.into_owned()
         } else if encoding.contains("gb18030") {

@@ -107,6 +107,15 @@ fn renamed(name: &str, suffix: &str) -> bool {
     }
 }
 
+/// The level of the units a government word's renamed forms must be at.
+fn renamed_level(suffix: &str) -> Option<Level> {
+    match suffix {
+        "县" => Some(Level::County),
+        "地区" | "盟" | PREFECTURE_OFFICE => Some(Level::City),
+        _ => None,
+    }
+}
+
 /// The result: the locality and the evidence of its five fields.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
@@ -498,7 +507,10 @@ impl<'g, 'a> Resolver<'g, 'a> {
             .filter(|(_, c)| c.n > 0.0)
             .map(|(p, _)| *p)
             .chain(self.path.keys().copied())
-            .filter(|p| answers(self.g.name_of(*p), suffix) || renamed(self.g.name_of(*p), suffix))
+            .filter(|p| {
+                answers(self.g.name_of(*p), suffix)
+                    || (renamed(self.g.name_of(*p), suffix) && renamed_level(suffix) == Some(Gazetteer::level_of(*p)))
+            })
             .map(Cand::Known)
             .collect();
         v.sort();
@@ -595,7 +607,15 @@ impl<'g, 'a> Resolver<'g, 'a> {
                     }
                 }
                 let top = &scored[0];
-                for x in scored.iter().filter(|x| !tied.iter().any(|t| t.cand == x.cand)).take(4) {
+                // A place only the path names first: it is what a reader
+                // who trusted the file name would expect.
+                let path_only = |c: &Cand| {
+                    matches!(c, Cand::Known(p) if self.path.contains_key(p)) && !self.in_text(c)
+                };
+                let mut others: Vec<&Scored> =
+                    scored.iter().filter(|x| !tied.iter().any(|t| t.cand == x.cand)).collect();
+                others.sort_by_key(|x| !path_only(&x.cand));
+                for x in others.into_iter().take(4) {
                     let c = &x.cand;
                     let reason = if (x.voice - top.voice).abs() > 1e-9 {
                         if x.voice == 0.0 {
@@ -615,7 +635,7 @@ impl<'g, 'a> Resolver<'g, 'a> {
                             cand_name(self.g, best)
                         )
                     };
-                    let reason = if self.path.contains_key(&match c { Cand::Known(p) => *p, _ => Place::Province(u32::MAX) }) && !self.in_text(c) {
+                    let reason = if path_only(c) {
                         "named only by the path; the text names another place".to_string()
                     } else {
                         reason
