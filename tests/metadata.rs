@@ -241,7 +241,11 @@ fn measure(dir: &std::path::Path, neutral: bool) -> (usize, usize, Vec<String>) 
     let mut names = HashMap::new();
     for (i, (file, _)) in truth.iter().enumerate() {
         let ext = file.rsplit('.').next().unwrap();
-        let name = if neutral { format!("P0{:017}.{ext}", 20240131000 + i as u64 * 7919) } else { file.clone() };
+        let name = if neutral {
+            format!("P0{:017}.{ext}", 20240131000 + i as u64 * 7919)
+        } else {
+            file.clone()
+        };
         env.write(&name, std::fs::read(dir.join(file)).unwrap());
         names.insert(name, file.clone());
     }
@@ -303,10 +307,8 @@ fn bundled_corpus_with_neutral_names() {
 #[test]
 fn bundled_corpus_has_every_level() {
     let (_, out, _) = on_bundled(&["reports", "--json"]);
-    let levels: std::collections::BTreeSet<String> = reports_by_path(&out)
-        .values()
-        .filter_map(|d| s(&d["level"]).map(String::from))
-        .collect();
+    let levels: std::collections::BTreeSet<String> =
+        reports_by_path(&out).values().filter_map(|d| s(&d["level"]).map(String::from)).collect();
     for l in ["national", "province", "city", "county", "township"] {
         assert!(levels.contains(l), "no {l} report in corpus/: {levels:?}");
     }
@@ -345,8 +347,9 @@ fn a_source_line_is_neither_place_nor_issuer() {
     let ev = explain(path);
     let rejected = ev["issuer"]["rejected"].as_array().unwrap();
     assert!(
-        rejected.iter().any(|r| s(&r["value"]) == Some("北京日报")
-            && s(&r["reason"]).unwrap().contains("来源")),
+        rejected.iter().any(
+            |r| s(&r["value"]) == Some("北京日报") && s(&r["reason"]).unwrap().contains("来源")
+        ),
         "{rejected:?}"
     );
 }
@@ -360,7 +363,8 @@ fn own_voice_outranks_mentions() {
     let d = report("province-gwr-2025/2025年山东省政府工作报告.docx");
     assert_eq!((s(&d["level"]), s(&d["province"])), (Some("province"), Some("山东省")));
     assert_eq!((s(&d["city"]), s(&d["county"]), s(&d["township"])), (None, None, None));
-    let path = "county-gwr/2021年政府工作报告（在深圳市罗湖区第八届人民代表大会第一次会议上）_2021.txt";
+    let path =
+        "county-gwr/2021年政府工作报告（在深圳市罗湖区第八届人民代表大会第一次会议上）_2021.txt";
     let d = report(path);
     assert_eq!((s(&d["level"]), s(&d["county"])), (Some("county"), Some("罗湖区")));
     assert_eq!((s(&d["city"]), s(&d["province"])), (Some("深圳市"), Some("广东省")));
@@ -389,13 +393,19 @@ fn fragments_and_page_chrome() {
 fn the_text_beats_a_wrong_file_name() {
     let path = "county-gwr/124-安新县2024年政府工作报告.txt";
     let d = report(path);
-    assert_eq!((s(&d["province"]), s(&d["city"]), s(&d["county"])), (Some("河南省"), Some("洛阳市"), Some("新安县")));
+    assert_eq!(
+        (s(&d["province"]), s(&d["city"]), s(&d["county"])),
+        (Some("河南省"), Some("洛阳市"), Some("新安县"))
+    );
     assert_eq!(d["year"].as_i64(), Some(2024), "一、2023年工作回顾");
     let ev = explain(path);
     let rejected = ev["county"]["rejected"].as_array().unwrap();
     assert!(rejected.iter().any(|r| s(&r["value"]).unwrap().contains("安新县")), "{rejected:?}");
     let d = report("city-gwr-2024/黄山.docx");
-    assert_eq!((s(&d["level"]), s(&d["county"]), s(&d["city"])), (Some("county"), Some("黄山区"), Some("黄山市")));
+    assert_eq!(
+        (s(&d["level"]), s(&d["county"]), s(&d["city"])),
+        (Some("county"), Some("黄山区"), Some("黄山市"))
+    );
 }
 
 /// Level from how the report names its own government: `全州` and
@@ -409,7 +419,15 @@ fn level_from_the_government_word() {
     assert_eq!((s(&d["level"]), s(&d["city"])), (Some("city"), Some("黔南布依族苗族自治州")));
     let (_, total, bad) = measure(&fixtures(), false);
     assert!(total > 0);
-    for name in ["锡林郭勒.docx", "2025年新疆政府工作报告.txt", "2025年广西政府工作报告.txt", "岳阳.docx", "承德.docx", "恩施.docx", "阿坝.docx"] {
+    for name in [
+        "锡林郭勒.docx",
+        "2025年新疆政府工作报告.txt",
+        "2025年广西政府工作报告.txt",
+        "岳阳.docx",
+        "承德.docx",
+        "恩施.docx",
+        "阿坝.docx",
+    ] {
         assert!(!bad.iter().any(|b| b.starts_with(name)), "{}", bad.join("\n"));
     }
 }
@@ -428,7 +446,11 @@ fn places_are_identities() {
         ("保康县", "城关镇", "湖北省›襄阳市›保康县›城关镇"),
     ];
     for (i, (county, town, _)) in towns.iter().enumerate() {
-        let text = seed.replace("有庆镇", town).replace("渠县", county).replace("达州市", "").replace("四川省", "");
+        let text = seed
+            .replace("有庆镇", town)
+            .replace("渠县", county)
+            .replace("达州市", "")
+            .replace("四川省", "");
         env.write(&format!("r{i}.txt"), text);
     }
     let (code, _, err) = env.run(&["index"]);
@@ -444,7 +466,8 @@ fn places_are_identities() {
     want.sort();
     assert_eq!(keys, want);
     let (_, out, _) = env.run(&["count", "法治", "--by", "township"]);
-    for name in ["城关镇（河南 新县）", "城关镇（河南 固始）", "城关镇（湖北 保康）"] {
+    for name in ["城关镇（河南 新县）", "城关镇（河南 固始）", "城关镇（湖北 保康）"]
+    {
         assert!(out.contains(name), "{name} in:\n{out}");
     }
     let (_, out, _) = env.run(&["count", "法治", "--by", "county", "--json"]);
@@ -461,7 +484,16 @@ fn places_are_identities() {
 fn explain_shows_clues_and_overrides() {
     let (code, out, _) = on_bundled(&["reports", "--explain", "city-gwr-2024/乐山.docx"]);
     assert_eq!(code, 0);
-    for want in ["level", "city", "乐山市", "self-designation, line", "我代表市人民政府", "year", "2024", "heading, line"] {
+    for want in [
+        "level",
+        "city",
+        "乐山市",
+        "self-designation, line",
+        "我代表市人民政府",
+        "year",
+        "2024",
+        "heading, line",
+    ] {
         assert!(out.contains(want), "{want} in:\n{out}");
     }
     let env = Env::new();
@@ -470,7 +502,8 @@ fn explain_shows_clues_and_overrides() {
     assert_eq!(env.run(&["index"]).0, 0);
     let (_, out, _) = env.run(&["reports", "--explain", "a.txt", "--json"]);
     let (_, d) = json_lines(&out).remove(0);
-    let year = d["fields"].as_array().unwrap().iter().find(|f| f["field"] == "year").unwrap().clone();
+    let year =
+        d["fields"].as_array().unwrap().iter().find(|f| f["field"] == "year").unwrap().clone();
     assert_eq!(year["value"], "1999");
     assert_eq!(s(&year["clue"]["source"]), Some("override"));
     assert_eq!(s(&year["rejected"][0]["value"]), Some("2024"));

@@ -99,7 +99,8 @@ fn crosses_end(text: &str, end: usize) -> bool {
         return false;
     };
     let after: Vec<char> = text[end..].chars().take(2).collect();
-    let word = |cs: &[char]| cs.iter().all(|c| is_han(*c)) && j.has_word(&cs.iter().collect::<String>());
+    let word =
+        |cs: &[char]| cs.iter().all(|c| is_han(*c)) && j.has_word(&cs.iter().collect::<String>());
     match after.as_slice() {
         [a1, a2, ..] => word(&[last, *a1]) || word(&[last, *a1, *a2]),
         [a1] => word(&[last, *a1]),
@@ -123,7 +124,9 @@ fn segmented_end_ok(text: &str, start: usize, end: usize) -> bool {
 fn crosses_word(text: &str, start: usize, end: usize) -> bool {
     let j = jieba();
     let before: Vec<char> = text[..start].chars().rev().take(2).collect();
-    let (Some(first), Some(last)) = (text[start..end].chars().next(), text[start..end].chars().next_back()) else {
+    let (Some(first), Some(last)) =
+        (text[start..end].chars().next(), text[start..end].chars().next_back())
+    else {
         return false;
     };
     let after: Vec<char> = text[end..].chars().take(2).collect();
@@ -175,7 +178,8 @@ fn crosses_start(text: &str, start: usize, end: usize) -> bool {
     let Some(first) = text[start..end].chars().next() else {
         return false;
     };
-    let word = |cs: &[char]| cs.iter().all(|c| is_han(*c)) && j.has_word(&cs.iter().collect::<String>());
+    let word =
+        |cs: &[char]| cs.iter().all(|c| is_han(*c)) && j.has_word(&cs.iter().collect::<String>());
     match before.as_slice() {
         [b1, b2, ..] => word(&[*b1, first]) || word(&[*b2, *b1, first]),
         [b1] => word(&[*b1, first]),
@@ -205,13 +209,17 @@ fn segmented_ok(text: &str, start: usize, end: usize, kind: Kind) -> bool {
         // A short name jieba does not know (`坪山`) is cut into pieces:
         // its edges are all we can check.
         return tokens.iter().any(|t| t.byte_end == e)
-            || tokens.iter().any(|t| t.byte_start < e && t.byte_end > e && gov_tail(&w[e..t.byte_end]));
+            || tokens
+                .iter()
+                .any(|t| t.byte_start < e && t.byte_end > e && gov_tail(&w[e..t.byte_end]));
     }
     if kind == Kind::ShortName {
         // A word of its own, or a word that begins with it and only adds
         // a government word (`乐山市委` is fine as `乐山|市委`).
         return tokens.iter().any(|t| t.byte_start == s && t.byte_end == e)
-            || tokens.iter().any(|t| t.byte_start == s && t.byte_end > e && gov_tail(&w[e..t.byte_end]));
+            || tokens
+                .iter()
+                .any(|t| t.byte_start == s && t.byte_end > e && gov_tail(&w[e..t.byte_end]));
     }
     if tokens.iter().any(|t| t.byte_end == e) {
         return true;
@@ -238,7 +246,9 @@ pub fn ordinary_word(word: &str) -> bool {
     match tags.as_slice() {
         [t] if t.word == word => {
             let tag = t.tag;
-            ["v", "a", "d", "s", "f", "c", "p", "m", "q", "r", "u"].iter().any(|p| tag.starts_with(p))
+            ["v", "a", "d", "s", "f", "c", "p", "m", "q", "r", "u"]
+                .iter()
+                .any(|p| tag.starts_with(p))
         }
         _ => false,
     }

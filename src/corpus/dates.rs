@@ -113,7 +113,8 @@ pub fn first_date(s: &str) -> Option<Date> {
         }
     }
     for m in RE_HAN_DATE.captures_iter(&c) {
-        if let (Some(y), Some(mo), Some(d)) = (han_number(&m[1]), han_number(&m[2]), han_number(&m[3]))
+        if let (Some(y), Some(mo), Some(d)) =
+            (han_number(&m[1]), han_number(&m[2]), han_number(&m[3]))
         {
             if let Some(date) = valid(y as i32, mo, d) {
                 found.push((m.get(0).map_or(0, |g| g.start()), date));
@@ -271,6 +272,9 @@ mod tests {
         assert_eq!(year_in("2 0 2 3 年法治政府建设"), Some(2023));
         assert_eq!(year_in("二〇二三年工作回顾"), Some(2023));
         assert_eq!(year_in("投入12023年"), None);
-        assert_eq!(years_in("一、2023年工作回顾和2024年工作安排").collect::<Vec<_>>(), [2023, 2024]);
+        assert_eq!(
+            years_in("一、2023年工作回顾和2024年工作安排").collect::<Vec<_>>(),
+            [2023, 2024]
+        );
     }
 }

@@ -148,7 +148,12 @@ impl FieldEvidence {
 
     /// Adds a rejected candidate, unless the list is full or holds the
     /// same value already.
-    pub fn reject(&mut self, value: impl Into<String>, clue: Option<Clue>, reason: impl Into<String>) {
+    pub fn reject(
+        &mut self,
+        value: impl Into<String>,
+        clue: Option<Clue>,
+        reason: impl Into<String>,
+    ) {
         let value = value.into();
         if self.rejected.len() < MAX_REJECTED && !self.rejected.iter().any(|r| r.value == value) {
             self.rejected.push(Rejected { value, clue, reason: reason.into() });

@@ -194,7 +194,9 @@ impl Gazetteer {
             // A township whose name is one character and a suffix
             // (`新镇`, `东街道`) is as easily part of other words.
             let tiny_township = matches!(place, Place::Township(_))
-                && ["街道", "苏木"].iter().any(|s| name.ends_with(s) && chars - s.chars().count() == 1);
+                && ["街道", "苏木"]
+                    .iter()
+                    .any(|s| name.ends_with(s) && chars - s.chars().count() == 1);
             let trust = if chars == 2 && name.ends_with('区') {
                 Trust::PathOnly
             } else if short && !matches!(place, Place::Province(_)) || chars == 2 || tiny_township {
@@ -536,7 +538,8 @@ mod tests {
     fn names_found_leftmost_longest_on_characters() {
         assert_eq!(names("四川省达州市渠县有庆镇人民政府"), ["四川省", "达州市", "渠县", "有庆镇"]);
         let g = Gazetteer::bundled();
-        let short: Vec<bool> = g.matches("四川省达州市渠县", false).map(|(_, _, n)| n.is_short()).collect();
+        let short: Vec<bool> =
+            g.matches("四川省达州市渠县", false).map(|(_, _, n)| n.is_short()).collect();
         assert_eq!(short, [false, false, true], "渠县 has two characters");
         // `城区` is a word: only a path part that is exactly it counts.
         assert!(names("老城区改造").iter().all(|n| n != "城区"));
@@ -546,7 +549,8 @@ mod tests {
     #[test]
     fn short_names_mean_the_larger_place() {
         let g = Gazetteer::bundled();
-        for (short, full) in [("岳阳", "岳阳市"), ("承德", "承德市"), ("黄山", "黄山市")] {
+        for (short, full) in [("岳阳", "岳阳市"), ("承德", "承德市"), ("黄山", "黄山市")]
+        {
             let l = g.lookup(short);
             assert_eq!(l.len(), 1, "{short}");
             assert_eq!(l[0].city.as_deref(), Some(full));
@@ -592,5 +596,4 @@ mod tests {
         assert!(g.official_names(Level::Province).contains(&"四川省"));
         assert!(g.official_names(Level::City).iter().all(|c| !NOT_A_CITY.contains(c)));
     }
-
 }

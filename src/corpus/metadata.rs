@@ -155,7 +155,8 @@ pub fn extract_with_evidence(text: &str, rel_path: &str, hints: &Hints) -> (Meta
 
     // ---- dates
     let delivery = opening.delivery_date();
-    let labelled = doc.lines.iter().take(20).find_map(|l| dates::labelled_date(l.text).map(|d| (d, l)));
+    let labelled =
+        doc.lines.iter().take(20).find_map(|l| dates::labelled_date(l.text).map(|d| (d, l)));
     let hint_date = hints.published.as_deref().and_then(dates::first_date);
     // The signature at the end; else a signed block inside (a notice
     // signed above the measures it issues: `…人民政府` / `2025年10月29日`).
@@ -206,7 +207,16 @@ pub fn extract_with_evidence(text: &str, rel_path: &str, hints: &Hints) -> (Meta
         ev.level = FieldEvidence::of(clue);
         (None, None, None, None, Some(Level::National))
     } else {
-        let voices = voice_clues(&doc, &head, &found, title.as_deref(), title_line, &sig, &opening, publisher.as_ref());
+        let voices = voice_clues(
+            &doc,
+            &head,
+            &found,
+            title.as_deref(),
+            title_line,
+            &sig,
+            &opening,
+            publisher.as_ref(),
+        );
         let vc: Vec<VoiceClue> = voices.iter().map(|v| v.as_clue()).collect();
         let body = Body { text, line_starts: &doc.line_starts, excluded: &doc.excluded };
         let r = resolve::resolve(Gazetteer::bundled(), &vc, body, rel_path);
@@ -290,7 +300,8 @@ fn voice_clues(
     }
     let _ = head;
     let opening_voices = opening.voices();
-    let speaks = opening_voices.iter().any(|o| o.source == Source::SelfName && o.text.contains("代表"));
+    let speaks =
+        opening_voices.iter().any(|o| o.source == Source::SelfName && o.text.contains("代表"));
     v.extend(opening_voices);
     if !speaks {
         // `我谨代表龙岗区人民政府向…表示感谢` closes the review, further in.
@@ -339,7 +350,8 @@ static RE_SPEAKER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static RE_SELF_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:我谨?代表|受)([^\s，。、；：:“”]{0,24}?)(?:人民政府|政府|行政公署|行署)").unwrap()
+    Regex::new(r"(?:我谨?代表|受)([^\s，。、；：:“”]{0,24}?)(?:人民政府|政府|行政公署|行署)")
+        .unwrap()
 });
 
 static RE_REPORT_OPENING: LazyLock<Regex> =
@@ -441,9 +453,11 @@ impl Opening {
         }
         // A date standing alone above the address (`政府工作报告` /
         // `2003年4月7日` / `各位委员：`) is the day it was delivered.
-        let addressed = self.lines.iter().take(12).position(|(_, l)| {
-            l.starts_with("各位") && l.chars().count() <= 12
-        })?;
+        let addressed = self
+            .lines
+            .iter()
+            .take(12)
+            .position(|(_, l)| l.starts_with("各位") && l.chars().count() <= 12)?;
         self.lines[..addressed].iter().find_map(|(no, l)| {
             dates::date_line(l).map(|d| (d, Clue::on_line(Source::Delivery, *no, l, 0)))
         })
@@ -613,7 +627,11 @@ fn find_year(inp: YearInputs) -> Option<i32> {
     inp.ev.clue = Some(clue);
     for (other, clue, src) in cands.iter().skip(1) {
         if *other != y {
-            inp.ev.reject(other.to_string(), Some(clue.clone()), format!("{src} ranks below {from}"));
+            inp.ev.reject(
+                other.to_string(),
+                Some(clue.clone()),
+                format!("{src} ranks below {from}"),
+            );
         }
     }
     Some(y)
@@ -621,8 +639,7 @@ fn find_year(inp: YearInputs) -> Option<i32> {
 
 /// A year in parentheses in a title (`福田区政府工作报告（2016）`).
 fn bracket_year(t: &str) -> Option<i32> {
-    static RE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"[（(]\s*(\d{4})\s*[）)]").unwrap());
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[（(]\s*(\d{4})\s*[）)]").unwrap());
     let y: i32 = RE.captures(&dates::ascii_digits(t))?[1].parse().ok()?;
     dates::plausible_year(y).then_some(y)
 }
@@ -636,8 +653,10 @@ fn opening_year(l: &str) -> Option<i32> {
     dates::year_in(&rest[..end])
 }
 
-static RE_TOP_HEADING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十]{1,3}部分)").unwrap());
+static RE_TOP_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十]{1,3}部分)")
+        .unwrap()
+});
 
 /// Words of a heading that looks back on a year (`2023年工作回顾`,
 /// `奋力完成2023年高质量发展的各项任务`).
@@ -755,7 +774,10 @@ fn just_past_year(doc: &Doc) -> Option<(i32, Clue)> {
         }
         let c = RE.captures(l.text)?;
         let y: i32 = c[1].parse().ok()?;
-        Some((y + 1, Clue::on_line(Source::Opening, l.no, l.text, c.get(0).map_or(0, |m| m.start()))))
+        Some((
+            y + 1,
+            Clue::on_line(Source::Opening, l.no, l.text, c.get(0).map_or(0, |m| m.start())),
+        ))
     })
 }
 
@@ -763,7 +785,8 @@ fn just_past_year(doc: &Doc) -> Option<(i32, Clue)> {
 /// so in sentences like `2023年是…开局之年` and `2024年是新中国成立75周年`:
 /// when two such sentences name consecutive years, it is named by the later.
 fn this_year_is(doc: &Doc) -> Option<(i32, Clue)> {
-    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[。！；\s])(\d{4})年是").unwrap());
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:^|[。！；\s])(\d{4})年是").unwrap());
     let mut seen: Vec<(i32, Clue)> = Vec::new();
     for l in &doc.lines {
         for c in RE.captures_iter(l.text) {
@@ -827,7 +850,10 @@ const PLANS: [(&str, i32); 5] =
 /// for the period's last year (`到2025年…`, the most frequent such year).
 fn plan_period_year(doc: &Doc) -> Option<(i32, Clue)> {
     static RE_TERM: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"过去五年|今后五年|未来五年|本届政府|届人大一次会议以来|届人民代表大会第一次会议以来").unwrap()
+        Regex::new(
+            r"过去五年|今后五年|未来五年|本届政府|届人大一次会议以来|届人民代表大会第一次会议以来",
+        )
+        .unwrap()
     });
     let term = doc.lines.iter().any(|l| l.text.chars().count() <= 40 && RE_TERM.is_match(l.text));
     if !term {
@@ -848,24 +874,23 @@ fn plan_period_year(doc: &Doc) -> Option<(i32, Clue)> {
         return latest;
     }
     static RE_TARGET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"到(20\d[05])年").unwrap());
-    let mut counts: Vec<(i32, usize, Option<(u32, usize)>)> = Vec::new();
+    // (target year, how often, the first line and offset naming it)
+    let mut counts: Vec<(i32, usize, &Line, usize)> = Vec::new();
     for l in &doc.lines {
         for c in RE_TARGET.captures_iter(l.text) {
             let y: i32 = c[1].parse().unwrap_or(0);
             match counts.iter_mut().find(|x| x.0 == y) {
                 Some(x) => x.1 += 1,
-                None => counts.push((y, 1, Some((l.no, c.get(0).map_or(0, |m| m.start()))))),
+                None => counts.push((y, 1, l, c.get(0).map_or(0, |m| m.start()))),
             }
         }
     }
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let (end, n, at) = counts.first().copied()?;
+    let &(end, n, line, off) = counts.first()?;
     if n < 2 {
         return None;
     }
-    let (no, off) = at?;
-    let line = doc.lines.iter().find(|l| l.no == no)?;
-    Some((end - 4, Clue::on_line(Source::Body, no, line.text, off)))
+    Some((end - 4, Clue::on_line(Source::Body, line.no, line.text, off)))
 }
 
 // ---------------------------------------------------------------- level
@@ -882,7 +907,9 @@ fn is_national(rel_path: &str, title: Option<&str>, head: &[&Line], doc: &Doc) -
     }
     for l in head {
         let c = clean_title(l.text);
-        if (c.contains("全国人民代表大会") && c.contains("会议")) || SPEAKERS.iter().any(|s| c.contains(s)) {
+        if (c.contains("全国人民代表大会") && c.contains("会议"))
+            || SPEAKERS.iter().any(|s| c.contains(s))
+        {
             return Some(Clue::on_line(Source::Delivery, l.no, l.text, 0));
         }
     }
@@ -892,7 +919,8 @@ fn is_national(rel_path: &str, title: Option<&str>, head: &[&Line], doc: &Doc) -
     if title.is_none_or(|t| t.contains("政府工作报告")) {
         for l in doc.lines.iter().skip(head.len()).take(2) {
             let opening: String = l.text.chars().take(40).collect();
-            if SPEAKERS.iter().any(|s| opening.contains(s)) || opening.contains("受国务院的委托") {
+            if SPEAKERS.iter().any(|s| opening.contains(s)) || opening.contains("受国务院的委托")
+            {
                 return Some(Clue::on_line(Source::SelfName, l.no, l.text, 0));
             }
         }
@@ -1051,7 +1079,8 @@ fn is_junk(l: &str) -> bool {
 }
 
 static RE_SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|\s|】|\|)(?:来源|稿源|信息来源|文章来源|稿件来源|新闻来源|出处)\s*[:：]").unwrap()
+    Regex::new(r"(?:^|\s|】|\|)(?:来源|稿源|信息来源|文章来源|稿件来源|新闻来源|出处)\s*[:：]")
+        .unwrap()
 });
 
 /// A `来源：` / `稿源：` line: it names a newspaper, a web site or the body
@@ -1145,9 +1174,8 @@ fn find_title(head: &[&Line]) -> FoundTitle {
     let lines: Vec<&Line> = head.iter().copied().filter(|l| !is_junk(l.text)).collect();
     let mut i = 0;
     let done = |title: Option<(String, u32)>, orgs: Vec<(String, u32)>| {
-        let joined = (!orgs.is_empty()).then(|| {
-            (orgs.iter().map(|o| o.0.as_str()).collect::<Vec<_>>().join(" "), orgs[0].1)
-        });
+        let joined = (!orgs.is_empty())
+            .then(|| (orgs.iter().map(|o| o.0.as_str()).collect::<Vec<_>>().join(" "), orgs[0].1));
         FoundTitle { title, orgs: joined, org_lines: orgs }
     };
     while i < lines.len() {
@@ -1174,7 +1202,8 @@ fn find_title(head: &[&Line]) -> FoundTitle {
         let mut title = line;
         if !title_complete(&title) && title.chars().count() <= 40 {
             if let Some(next) = lines.get(i) {
-                let next = clean_title(RE_DELIVERY_TAIL.split(next.text).next().unwrap_or(next.text));
+                let next =
+                    clean_title(RE_DELIVERY_TAIL.split(next.text).next().unwrap_or(next.text));
                 if title_complete(&next) && next.chars().count() <= 60 && !is_org_line(&next) {
                     title.push_str(&next);
                     i += 1;
@@ -1216,14 +1245,16 @@ fn inner_signature<'a>(doc: &'a Doc<'a>) -> Option<(Date, &'a Line<'a>)> {
     })
 }
 
-static RE_TITLE_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:标题|名称|文件名称|文件标题)\s*[:：]\s*(\S.{1,78})$").unwrap());
+static RE_TITLE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:标题|名称|文件名称|文件标题)\s*[:：]\s*(\S.{1,78})$").unwrap()
+});
 
 /// A title stated by a label line (`名称： 2021年坪山区政府工作报告`), when
 /// it reads like one.
 fn labelled_title(doc: &Doc) -> Option<(String, u32)> {
     doc.lines.iter().find_map(|l| {
-        if !(l.text.starts_with("标题") || l.text.starts_with("名称") || l.text.starts_with("文件")) {
+        if !(l.text.starts_with("标题") || l.text.starts_with("名称") || l.text.starts_with("文件"))
+        {
             return None;
         }
         let t = clean_title(&RE_TITLE_LABEL.captures(l.text)?[1]);

@@ -7,10 +7,10 @@
 //! never touches the index. The [`MetadataTable`] is loaded once per build
 //! by the caller and shared by all threads.
 
+use crate::corpus::evidence::{Clue, Source};
 use crate::corpus::overrides::{self, MetadataTable};
 use crate::corpus::walk::{CorpusFile, FileKind};
 use crate::corpus::{decode, docx, html, metadata, sidecar, structure};
-use crate::corpus::evidence::{Clue, Source};
 use crate::corpus::{Evidence, Metadata, SkipReason, Structure};
 use crate::text::normalize;
 

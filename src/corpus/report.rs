@@ -199,11 +199,8 @@ pub fn display_names<'a>(keys: impl IntoIterator<Item = &'a str>) -> HashMap<Str
         let rank = |i: &usize| depth - *i;
         sets.sort_by_key(|s| (s.len(), s.iter().skip(1).map(rank).collect::<Vec<_>>()));
         let label = |parts: &[&str], set: &[usize]| {
-            let q: Vec<String> = set
-                .iter()
-                .filter(|&&i| i + 1 < parts.len())
-                .map(|&i| short(parts[i]))
-                .collect();
+            let q: Vec<String> =
+                set.iter().filter(|&&i| i + 1 < parts.len()).map(|&i| short(parts[i])).collect();
             if q.is_empty() {
                 leaf.to_string()
             } else {

@@ -101,7 +101,10 @@ fn answers(name: &str, suffix: &str) -> bool {
 /// a 盟 made a 市? Reports written before keep the old word.
 fn renamed(name: &str, suffix: &str) -> bool {
     match suffix {
-        "县" => (name.ends_with('区') && !name.ends_with("自治区") && !name.ends_with("地区")) || name.ends_with('市'),
+        "县" => {
+            (name.ends_with('区') && !name.ends_with("自治区") && !name.ends_with("地区"))
+                || name.ends_with('市')
+        }
         "地区" | "盟" | PREFECTURE_OFFICE => name.ends_with('市'),
         _ => false,
     }
@@ -135,7 +138,8 @@ pub struct Resolved {
 
 /// Names followed by these are a newspaper, a broadcaster or a news site,
 /// not a place: `河北日报`, `解放日报`, `新华日报`.
-const MEDIA: [&str; 9] = ["日报", "晚报", "早报", "商报", "电视台", "广播", "新闻网", "融媒", "报社"];
+const MEDIA: [&str; 9] =
+    ["日报", "晚报", "早报", "商报", "电视台", "广播", "新闻网", "融媒", "报社"];
 
 /// A place a clue may denote: one of the gazetteer, or a township the
 /// gazetteer lacks, under a county it has (`渠县新兴镇`).
@@ -261,9 +265,7 @@ impl<'g, 'a> Resolver<'g, 'a> {
     /// Does the text (own voice or body) name this candidate?
     fn in_text(&self, c: &Cand) -> bool {
         match c {
-            Cand::Known(p) => {
-                self.body_n(*p) > 0.0 || self.own.iter().any(|m| m.cands.contains(c))
-            }
+            Cand::Known(p) => self.body_n(*p) > 0.0 || self.own.iter().any(|m| m.cands.contains(c)),
             Cand::NewTownship(..) => true,
         }
     }
@@ -280,7 +282,11 @@ impl<'g, 'a> Resolver<'g, 'a> {
                     1.0
                 } else if m.cands.iter().any(|x| matches!(x, Cand::Known(p) if anc.contains(p))) {
                     0.6
-                } else if m.cands.iter().any(|x| self.ancestors(x).iter().any(|a| Cand::Known(*a) == *c)) {
+                } else if m
+                    .cands
+                    .iter()
+                    .any(|x| self.ancestors(x).iter().any(|a| Cand::Known(*a) == *c))
+                {
                     0.3
                 } else {
                     0.0
@@ -329,9 +335,11 @@ impl<'g, 'a> Resolver<'g, 'a> {
         let level = cands.iter().map(|c| self.level(c)).min().unwrap_or(Level::Township);
         let mut cands = cands;
         let mut constraint_rejects: Vec<(Cand, String)> = Vec::new();
-        for m in self.own.iter().filter(|m| {
-            matches!(m.clue.source, Source::Title | Source::Issuer | Source::PageTitle)
-        }) {
+        for m in self
+            .own
+            .iter()
+            .filter(|m| matches!(m.clue.source, Source::Title | Source::Issuer | Source::PageTitle))
+        {
             let above: Vec<&Cand> = m.cands.iter().filter(|x| self.level(x) < level).collect();
             if above.is_empty() {
                 continue;
@@ -384,10 +392,8 @@ impl<'g, 'a> Resolver<'g, 'a> {
             let diff = top.text - x.text;
             diff >= 1.0 && diff >= 0.3 * (top.text - top.own.min(x.own))
         };
-        let tied: Vec<&Scored> = scored
-            .iter()
-            .filter(|x| (x.voice - top.voice).abs() < 1e-9 && !clear(x))
-            .collect();
+        let tied: Vec<&Scored> =
+            scored.iter().filter(|x| (x.voice - top.voice).abs() < 1e-9 && !clear(x)).collect();
         let best = top.cand.clone();
         let weak = top.voice == 0.0 && top.text < 2.0 && how != How::Path;
         let mut loc = Locality::default();
@@ -430,11 +436,8 @@ impl<'g, 'a> Resolver<'g, 'a> {
     fn candidates(&self) -> (Vec<Cand>, Clue, How, Option<&'static str>) {
         if let Some(low) = self.own.iter().flat_map(|m| m.cands.iter().map(|c| self.level(c))).max()
         {
-            let at_low: Vec<&Mention> = self
-                .own
-                .iter()
-                .filter(|m| m.cands.iter().any(|c| self.level(c) == low))
-                .collect();
+            let at_low: Vec<&Mention> =
+                self.own.iter().filter(|m| m.cands.iter().any(|c| self.level(c) == low)).collect();
             let mut cands: Vec<Cand> = at_low
                 .iter()
                 .flat_map(|m| m.cands.iter().filter(|c| self.level(c) == low).cloned())
@@ -509,7 +512,8 @@ impl<'g, 'a> Resolver<'g, 'a> {
             .chain(self.path.keys().copied())
             .filter(|p| {
                 answers(self.g.name_of(*p), suffix)
-                    || (renamed(self.g.name_of(*p), suffix) && renamed_level(suffix) == Some(Gazetteer::level_of(*p)))
+                    || (renamed(self.g.name_of(*p), suffix)
+                        && renamed_level(suffix) == Some(Gazetteer::level_of(*p)))
             })
             .map(Cand::Known)
             .collect();
@@ -653,7 +657,8 @@ impl<'g, 'a> Resolver<'g, 'a> {
                     .filter(|(p, c)| Gazetteer::level_of(**p) == level && c.n >= 1.0)
                     .collect();
                 below.sort_by(|a, b| b.1.n.total_cmp(&a.1.n).then(a.0.cmp(b.0)));
-                for m in self.own.iter().filter(|m| m.cands.iter().any(|c| self.level(c) == level)) {
+                for m in self.own.iter().filter(|m| m.cands.iter().any(|c| self.level(c) == level))
+                {
                     f.reject(m.name.clone(), Some(m.clue.clone()), "not the report's level");
                 }
                 for (p, _) in below.into_iter().take(2) {
@@ -670,13 +675,21 @@ impl<'g, 'a> Resolver<'g, 'a> {
                 for m in &self.own {
                     for c in m.cands.iter().filter(|c| self.level(c) == level) {
                         if !matches!(c, Cand::Known(p) if chain.contains(p)) {
-                            f.reject(cand_name(self.g, c), Some(m.clue.clone()), format!("not above {}", cand_name(self.g, best)));
+                            f.reject(
+                                cand_name(self.g, c),
+                                Some(m.clue.clone()),
+                                format!("not above {}", cand_name(self.g, best)),
+                            );
                         }
                     }
                 }
                 for (p, part) in &self.path {
                     if Gazetteer::level_of(*p) == level && !chain.contains(p) {
-                        f.reject(self.g.name_of(*p), Some(Clue::note(Source::Path, part.clone())), format!("a path clue, not above {}", cand_name(self.g, best)));
+                        f.reject(
+                            self.g.name_of(*p),
+                            Some(Clue::note(Source::Path, part.clone())),
+                            format!("a path clue, not above {}", cand_name(self.g, best)),
+                        );
                     }
                 }
             }
@@ -690,12 +703,20 @@ impl<'g, 'a> Resolver<'g, 'a> {
         // Readings of the level that lost.
         for (s, clue) in &self.suffixes {
             if !answers(cand_name(self.g, best), s) {
-                out.level.reject(format!("{s} (government word)"), Some(clue.clone()), format!("{} answers to another government word", cand_name(self.g, best)));
+                out.level.reject(
+                    format!("{s} (government word)"),
+                    Some(clue.clone()),
+                    format!("{} answers to another government word", cand_name(self.g, best)),
+                );
             }
         }
         if let Some((s, clue)) = self.selfrefs.dominant(self.body_text) {
             if !answers(cand_name(self.g, best), s) && !self.own.is_empty() {
-                out.level.reject(format!("{s} (self-references)"), Some(clue), "the report's own voice names its place");
+                out.level.reject(
+                    format!("{s} (self-references)"),
+                    Some(clue),
+                    "the report's own voice names its place",
+                );
             }
         }
     }
@@ -721,7 +742,11 @@ impl<'g, 'a> Resolver<'g, 'a> {
     /// A candidate with enough of its chain to tell it from namesakes.
     fn describe(&self, c: &Cand) -> String {
         let l = self.chain(c);
-        [l.province, l.city, l.county, l.township].into_iter().flatten().collect::<Vec<_>>().join("›")
+        [l.province, l.city, l.county, l.township]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("›")
     }
 }
 
@@ -801,7 +826,10 @@ fn own_mentions(g: &Gazetteer, v: &VoiceClue) -> Vec<Mention> {
                     .filter_map(|c| g.township_in(*c, name.name()).map(Cand::Known))
                     .collect();
                 cands = if inside.is_empty() {
-                    counties.iter().map(|c| Cand::NewTownship(*c, name.name().to_string())).collect()
+                    counties
+                        .iter()
+                        .map(|c| Cand::NewTownship(*c, name.name().to_string()))
+                        .collect()
                 } else {
                     inside
                 };
@@ -816,7 +844,12 @@ fn own_mentions(g: &Gazetteer, v: &VoiceClue) -> Vec<Mention> {
         if !counties.is_empty() {
             if let Some((n, len)) = unknown_township(g, &text[e..]) {
                 let _ = len;
-                out.push(mention(v, s, name, counties.iter().map(|c| Cand::Known(Place::County(*c))).collect()));
+                out.push(mention(
+                    v,
+                    s,
+                    name,
+                    counties.iter().map(|c| Cand::Known(Place::County(*c))).collect(),
+                ));
                 out.push(Mention {
                     cands: counties.iter().map(|c| Cand::NewTownship(*c, n.clone())).collect(),
                     name: n,
@@ -848,12 +881,10 @@ fn mention(v: &VoiceClue, s: usize, name: NameRef, cands: Vec<Cand>) -> Mention 
 fn unknown_township(g: &Gazetteer, rest: &str) -> Option<(String, usize)> {
     const ENDS: [&str; 4] = ["街道", "苏木", "镇", "乡"];
     const AFTER: [&str; 8] = ["人民政府", "委员会", "党委", "政府", "关于", "法治", "年度", "工作"];
-    let mut chars = 0;
-    for (i, c) in rest.char_indices() {
-        if !is_han(c) || chars > 7 {
+    for (n, (i, c)) in rest.char_indices().enumerate() {
+        if !is_han(c) || n > 7 {
             return None;
         }
-        chars += 1;
         let head = &rest[..i + c.len_utf8()];
         let Some(suffix) = ENDS.iter().find(|s| head.ends_with(**s)) else {
             continue;
@@ -1000,11 +1031,20 @@ struct SelfRefs {
 }
 
 /// The government words of self-references, and their level order.
-const SELF_WORDS: [&str; 11] = ["街道", "苏木", "镇", "乡", "县", "区", "旗", "市", "州", "盟", "省"];
+const SELF_WORDS: [&str; 11] =
+    ["街道", "苏木", "镇", "乡", "县", "区", "旗", "市", "州", "盟", "省"];
 
 fn self_references(body: Body) -> SelfRefs {
     let text = body.text;
-    let mut seen: HashMap<(&'static str, char), (u32, u32, u32, Option<usize>)> = HashMap::new();
+    /// Occurrences of one self-reference: all, checked, accepted, first.
+    #[derive(Default)]
+    struct Seen {
+        total: u32,
+        checked: u32,
+        ok: u32,
+        first: Option<usize>,
+    }
+    let mut seen: HashMap<(&'static str, char), Seen> = HashMap::new();
     for (i, c) in text.char_indices() {
         if !matches!(c, '我' | '全' | '本') {
             continue;
@@ -1017,23 +1057,23 @@ fn self_references(body: Body) -> SelfRefs {
             continue;
         }
         let e = (*w, c);
-        let st = seen.entry(e).or_insert((0, 0, 0, None));
-        st.0 += 1;
-        if st.1 < 6 {
-            st.1 += 1;
+        let st = seen.entry(e).or_default();
+        st.total += 1;
+        if st.checked < 6 {
+            st.checked += 1;
             let end = i + c.len_utf8() + w.len();
             if boundary::accepted(text, i, end, Kind::SelfRef) {
-                st.2 += 1;
-                st.3.get_or_insert(i);
+                st.ok += 1;
+                st.first.get_or_insert(i);
             }
         }
     }
     // `我州`, `本区` say who speaks; `全省`, `全市` are as often said of
     // the parent (`位居全省前列` in a city's report): they count only
     // when the text never says `我…` or `本…`.
-    let speaks = seen.iter().any(|((_, c), st)| *c != '全' && st.2 > 0);
+    let speaks = seen.iter().any(|((_, c), st)| *c != '全' && st.ok > 0);
     let mut counts: Vec<(&'static str, f64, Option<usize>)> = Vec::new();
-    for ((w, c), (total, checked, ok, first)) in seen {
+    for ((w, c), Seen { total, checked, ok, first }) in seen {
         if ok == 0 || (speaks && c == '全') {
             continue;
         }
@@ -1092,9 +1132,8 @@ mod tests {
 
     /// Resolves with own-voice clues `(source, text, government word)`.
     fn run(voices: &[(Source, &str, Option<&'static str>)], body: &str, path: &str) -> Resolved {
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let starts: Vec<usize> =
+            std::iter::once(0).chain(body.match_indices('\n').map(|(i, _)| i + 1)).collect();
         let clues: Vec<VoiceClue> = voices
             .iter()
             .map(|(source, text, suffix)| VoiceClue {
@@ -1115,7 +1154,11 @@ mod tests {
 
     #[test]
     fn chengguan_alone_is_ambiguous() {
-        let loc = titled("城关镇2023年法治政府建设年度报告", "现将我镇2023年法治政府建设情况报告如下。", "");
+        let loc = titled(
+            "城关镇2023年法治政府建设年度报告",
+            "现将我镇2023年法治政府建设情况报告如下。",
+            "",
+        );
         assert_eq!(loc.township.as_deref(), Some("城关镇"));
         assert_eq!((loc.county, loc.city, loc.province), (None, None, None));
         assert_eq!(loc.level, Some(Level::Township));
@@ -1154,7 +1197,8 @@ mod tests {
     #[test]
     fn folders_are_a_clue() {
         // The text names 燕山乡 only: the path tells which one.
-        let loc = titled("燕山乡关于2021年法治政府建设情况的报告", "", "重庆市/万州区/燕山乡-2021.txt");
+        let loc =
+            titled("燕山乡关于2021年法治政府建设情况的报告", "", "重庆市/万州区/燕山乡-2021.txt");
         assert_eq!(loc.province.as_deref(), Some("重庆市"));
         assert_eq!(loc.county.as_deref(), Some("万州区"));
         assert_eq!(loc.township.as_deref(), Some("燕山乡"));
@@ -1163,8 +1207,10 @@ mod tests {
     #[test]
     fn a_path_never_beats_the_text() {
         // The file is named after 安新县 (保定), the text is 新安县 (洛阳).
-        let body = "新安成功跻身全国百强县。新安荣膺河南省肉羊大县。洛阳市委、市政府。新安经开区获评。";
-        let r = run(&[(Source::SelfName, "县", Some("县"))], body, "124-安新县2024年政府工作报告.txt");
+        let body =
+            "新安成功跻身全国百强县。新安荣膺河南省肉羊大县。洛阳市委、市政府。新安经开区获评。";
+        let r =
+            run(&[(Source::SelfName, "县", Some("县"))], body, "124-安新县2024年政府工作报告.txt");
         assert_eq!(r.locality.county.as_deref(), Some("新安县"));
         assert_eq!(r.locality.city.as_deref(), Some("洛阳市"));
         assert!(r.county.rejected.iter().any(|x| x.value.contains("安新县")), "{:?}", r.county);
@@ -1192,10 +1238,16 @@ mod tests {
         .locality;
         assert_eq!(loc.city.as_deref(), Some("黔南布依族苗族自治州"));
         assert_eq!(loc.level, Some(Level::City));
-        let loc = run(&[(Source::SelfName, "", Some("盟"))], "锡林郭勒草原，锡林郭勒盟委。锡林郭勒羊。", "").locality;
+        let loc = run(
+            &[(Source::SelfName, "", Some("盟"))],
+            "锡林郭勒草原，锡林郭勒盟委。锡林郭勒羊。",
+            "",
+        )
+        .locality;
         assert_eq!(loc.city.as_deref(), Some("锡林郭勒盟"));
         assert_eq!(loc.level, Some(Level::City));
-        let loc = run(&[], "全区各族人民，新疆发展，新疆维吾尔自治区党委，全区上下。天山区。", "").locality;
+        let loc = run(&[], "全区各族人民，新疆发展，新疆维吾尔自治区党委，全区上下。天山区。", "")
+            .locality;
         assert_eq!(loc.province.as_deref(), Some("新疆维吾尔自治区"));
         assert_eq!(loc.level, Some(Level::Province));
     }
