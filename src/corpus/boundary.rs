@@ -85,7 +85,11 @@ pub fn accepted_between(
     if start_known && kind != Kind::ShortName {
         return !crosses_end(text, end) || segmented_end_ok(text, start, end);
     }
-    if kind != Kind::ShortName && !crosses_word(text, start, end) {
+    if !crosses_word(text, start, end)
+        && (kind != Kind::ShortName || jieba().has_word(&text[start..end]))
+    {
+        // Nothing around it makes a word with its edges (and a short name
+        // is a word of jieba's own): no need to segment.
         return true;
     }
     segmented_ok(text, start, end, kind)

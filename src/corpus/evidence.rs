@@ -239,18 +239,28 @@ impl Evidence {
 /// `text` shortened to about `width` characters around the byte offset
 /// `at`, with `…` where it was cut; whitespace runs become one space.
 pub fn excerpt(text: &str, at: usize, width: usize) -> String {
+    // Only the window is walked: lines may be a whole report long.
+    let lead = text.len() - text.trim_start().len();
     let text = text.trim();
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let pos = chars.iter().position(|&(i, _)| i >= at).unwrap_or(chars.len());
-    let start = pos.saturating_sub(width / 3);
-    let end = (start + width).min(chars.len());
-    let start = end.saturating_sub(width).min(start);
+    let mut at = at.saturating_sub(lead).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before: Vec<(usize, char)> = text[..at].char_indices().rev().take(width).collect();
+    let after: Vec<(usize, char)> =
+        text[at..].char_indices().take(width).map(|(i, c)| (at + i, c)).collect();
+    // Up to a third of the width before the clue, more if the line ends.
+    let take_before = (width / 3).max(width.saturating_sub(after.len())).min(before.len());
+    let mut chars: Vec<(usize, char)> = before[..take_before].iter().rev().copied().collect();
+    chars.extend(after.iter().take(width - take_before));
+    let cut_front = chars.first().is_some_and(|&(i, _)| i > 0);
+    let cut_back = chars.last().is_some_and(|&(i, c)| i + c.len_utf8() < text.len());
     let mut out = String::new();
-    if start > 0 {
+    if cut_front {
         out.push('…');
     }
     let mut space = false;
-    for &(_, c) in &chars[start..end] {
+    for &(_, c) in &chars {
         if c.is_whitespace() {
             space = true;
             continue;
@@ -261,7 +271,7 @@ pub fn excerpt(text: &str, at: usize, width: usize) -> String {
         space = false;
         out.push(c);
     }
-    if end < chars.len() {
+    if cut_back {
         out.push('…');
     }
     out

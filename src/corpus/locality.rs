@@ -369,6 +369,11 @@ impl Gazetteer {
         })
     }
 
+    /// How many distinct names the gazetteer matches (name ids are below).
+    pub(crate) fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
     /// The entry of a name that is exactly `name`, if any.
     pub(crate) fn entry(&self, name: &str) -> Option<NameRef<'_>> {
         let &i = self.by_name.get(name)?;

@@ -327,7 +327,7 @@ fn voice_clues(
 
 /// How far into the text we look for the delivery line, the speaker and
 /// `我代表…人民政府` (bytes; some pages run the whole report into one line).
-const OPENING_BYTES: usize = 6000;
+const OPENING_BYTES: usize = 4000;
 
 /// The first lines of the report, de-spaced (`政 府 工 作 报 告` →
 /// `政府工作报告`), up to [`OPENING_BYTES`].
@@ -356,6 +356,12 @@ static RE_SELF_NAME: LazyLock<Regex> = LazyLock::new(|| {
 
 static RE_REPORT_OPENING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"现将([^。；]{0,80}?)(?:报告|汇报|总结)如下").unwrap());
+
+/// A cheap test before the delivery-line regex: does the line name a
+/// people's congress?
+fn mentions_congress(l: &str) -> bool {
+    l.contains("人民代表大会") || l.contains("人大")
+}
 
 /// The government word a clue ends with (`保定市满城区` → `区`, `县` →
 /// `县`, `北京市` → `市`).
@@ -411,6 +417,8 @@ impl Opening {
                     out.push((*no, &l[..i]));
                     return out;
                 }
+                // Speaker lines are short; the first paragraph ends it.
+                None if is_paragraph(l) => break,
                 None => out.push((*no, l.as_str())),
             }
             if out.len() >= 15 {
@@ -431,7 +439,7 @@ impl Opening {
 
     /// Does the report open like an annual report (`现将…报告如下`)?
     fn reports_as_requested(&self) -> bool {
-        self.lines.iter().take(40).any(|(_, l)| RE_REPORT_OPENING.is_match(l))
+        self.lines.iter().take(40).any(|(_, l)| l.contains("现将") && RE_REPORT_OPENING.is_match(l))
     }
 
     /// The delivery date and its clue: a dated delivery line
@@ -439,11 +447,14 @@ impl Opening {
     /// a line that is only a date (`——在顺平县…上` / `（2008年3月27日）`).
     fn delivery_date(&self) -> Option<(Date, Clue)> {
         for (i, (no, l)) in self.lines.iter().enumerate().take(40) {
-            if let Some(d) = dates::delivery_date(l) {
+            if !l.contains('月') {
+                // No date here; a delivery line without one may still be
+                // followed by a date line.
+            } else if let Some(d) = dates::delivery_date(l) {
                 let at = l.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
                 return Some((d, Clue::on_line(Source::Delivery, *no, l, at)));
             }
-            if RE_DELIVERY_PLACE.is_match(l) {
+            if mentions_congress(l) && RE_DELIVERY_PLACE.is_match(l) {
                 if let Some((no2, next)) = self.lines.get(i + 1) {
                     if let Some(d) = dates::date_line(next) {
                         return Some((d, Clue::on_line(Source::Delivery, *no2, next, 0)));
@@ -468,6 +479,9 @@ impl Opening {
     fn voices(&self) -> Vec<OwnedVoice> {
         let mut v = Vec::new();
         for (no, l) in self.lines.iter().take(40) {
+            if !mentions_congress(l) {
+                continue;
+            }
             if let Some(c) = RE_DELIVERY_PLACE.captures(l) {
                 let g = c.get(1).or_else(|| c.get(2)).expect("one group matches");
                 v.push(OwnedVoice {
@@ -480,6 +494,9 @@ impl Opening {
             }
         }
         for (no, l) in self.preamble() {
+            if !(l.contains('长') || l.contains("专员") || l.contains("主席")) {
+                continue;
+            }
             if let Some(c) = RE_SPEAKER_TITLE.captures(l) {
                 let g = c.get(1).expect("group 1");
                 // The place part starts after the delivery line it may be
@@ -496,6 +513,9 @@ impl Opening {
             }
         }
         for (no, l) in self.lines.iter().take(40) {
+            if !(l.contains("代表") || l.contains("委托")) {
+                continue;
+            }
             if let Some(c) = RE_SELF_NAME.captures(l) {
                 let g = c.get(1).expect("group 1");
                 // A 行政公署 (行署) is the government of a 盟 or 地区.
@@ -513,6 +533,9 @@ impl Opening {
             }
         }
         for (no, l) in self.lines.iter().take(40) {
+            if !l.contains("现将") {
+                continue;
+            }
             if let Some(c) = RE_REPORT_OPENING.captures(l) {
                 let g = c.get(1).expect("group 1");
                 // `现将我镇…`: the self-reference names the government word.
@@ -556,7 +579,11 @@ fn is_gwr(title: Option<&str>, delivered: bool, opening: &Opening, doc: &Doc, te
         LazyLock::new(|| Regex::new(r"\d{4}\s*年(?:政府)?工作回顾").unwrap());
     delivered
         || opening.addresses_congress()
-        || doc.lines.iter().any(|l| l.text.chars().count() <= 60 && RE_YEAR_REVIEW.is_match(l.text))
+        || doc.lines.iter().any(|l| {
+            l.text.contains("回顾")
+                && l.text.chars().count() <= 60
+                && RE_YEAR_REVIEW.is_match(l.text)
+        })
         || text.contains("生产总值")
 }
 
@@ -597,14 +624,19 @@ fn find_year(inp: YearInputs) -> Option<i32> {
             break;
         }
     }
-    if let Some((y, clue)) = heading_year(inp.doc, inp.gwr) {
-        cands.push((y, clue, "the headings"));
-    }
-    if inp.gwr {
-        if let Some((y, clue)) = review_opening_year(inp.opening) {
-            cands.push((y, clue, "the review's first words"));
-        } else if let Some((y, clue)) = just_past_year(inp.doc) {
-            cands.push((y, clue, "the review's first words"));
+    // The sources below the opening read the whole text: consulted only
+    // when the ones above said nothing (the path and the date are cheap
+    // and always listed).
+    if cands.is_empty() {
+        if let Some((y, clue)) = heading_year(inp.doc, inp.gwr) {
+            cands.push((y, clue, "the headings"));
+        }
+        if inp.gwr {
+            if let Some((y, clue)) = review_opening_year(inp.opening) {
+                cands.push((y, clue, "the review's first words"));
+            } else if let Some((y, clue)) = just_past_year(inp.doc) {
+                cands.push((y, clue, "the review's first words"));
+            }
         }
     }
     if let Some((y, part)) = path_year(inp.rel_path) {
@@ -615,11 +647,10 @@ fn find_year(inp: YearInputs) -> Option<i32> {
         let clue = clue.clone().unwrap_or_else(|| Clue::note(Source::DateLabel, ""));
         cands.push((y, clue, "the date"));
     }
-    if inp.gwr {
+    if inp.gwr && cands.is_empty() {
         if let Some((y, clue)) = plan_period_year(inp.doc) {
             cands.push((y, clue, "the plan period"));
-        }
-        if let Some((y, clue)) = this_year_is(inp.doc) {
+        } else if let Some((y, clue)) = this_year_is(inp.doc) {
             cands.push((y, clue, "`…年是…` sentences"));
         }
     }
@@ -945,6 +976,10 @@ fn is_national(rel_path: &str, title: Option<&str>, head: &[&Line], doc: &Doc) -
 /// Spaces between Latin words are kept.
 pub fn clean_title(raw: &str) -> String {
     let s = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if !s.contains(char::is_whitespace) {
+        // Nothing to join (most lines): only the trailing colon goes.
+        return s.trim_end_matches([':', '：']).to_string();
+    }
     let tokens: Vec<&str> = s.split_whitespace().collect();
     let letter_spaced = tokens.len() >= 4
         && tokens.iter().filter(|t| t.chars().count() == 1).count() * 2 > tokens.len();
@@ -1005,7 +1040,10 @@ impl<'a> Doc<'a> {
             let t = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
             if !t.is_empty() {
                 let start = at + (t.as_ptr() as usize - raw.as_ptr() as usize);
-                if is_source_line(t) || is_chrome_line(t) || (i < 40 && is_junk(t)) {
+                if (t.contains('源') && is_source_line(t))
+                    || is_chrome_line(t)
+                    || (i < 40 && is_junk(t))
+                {
                     excluded.push(at..at + raw.len());
                 }
                 lines.push(Line { no: i as u32 + 1, text: t, start });
@@ -1064,18 +1102,64 @@ fn is_paragraph(l: &str) -> bool {
     (n > 60 && (l.contains('。') || l.contains('；'))) || n > 160
 }
 
-static RE_JUNK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(首页|当前位置|您的位置|您现在的位置|索引号|发布机构|公开方式|组配分类|文件编号|发文字号|主题分类|发文日期|发布日期|发布时间|成文日期|来源|稿源|信息来源|点击数|浏览次数|阅读次数|访问量|字号|【|打印|分享|关闭|责任编辑|作者|时间\s*[:：]|阅读\s*[:：]|评论\s*[:：]|[>＞»›])|^新华社.{0,12}电$|记者.{0,10}摄$|^[（(]\s*新华社|^《[^》]{1,12}》\s*[（(]",
-    )
-    .unwrap()
+/// Lines of page furniture start with these.
+const JUNK_PREFIXES: [&str; 30] = [
+    "首页",
+    "当前位置",
+    "您的位置",
+    "您现在的位置",
+    "索引号",
+    "发布机构",
+    "公开方式",
+    "组配分类",
+    "文件编号",
+    "发文字号",
+    "主题分类",
+    "发文日期",
+    "发布日期",
+    "发布时间",
+    "成文日期",
+    "来源",
+    "稿源",
+    "信息来源",
+    "点击数",
+    "浏览次数",
+    "阅读次数",
+    "访问量",
+    "字号",
+    "【",
+    "打印",
+    "分享",
+    "关闭",
+    "责任编辑",
+    "作者",
+    "新华社",
+];
+
+static RE_JUNK_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:时间|阅读|评论)\s*[:：]").unwrap());
+static RE_JUNK_DATELINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^新华社.{0,12}电$|记者.{0,10}摄$|^[（(]\s*新华社|^《[^》]{1,12}》\s*[（(]")
+        .unwrap()
 });
 
 /// Navigation and page furniture: breadcrumbs, meta labels, datelines,
 /// photo captions, newspaper citations (`《 人民日报 》（ 2018年03月23日 01 版）`,
 /// whose date is the paper's, not the report's).
 fn is_junk(l: &str) -> bool {
-    RE_JUNK.is_match(l) || l.matches(['>', '＞', '»']).count() >= 2
+    // Page furniture is short; a paragraph is not junk.
+    if l.len() > 600 {
+        return false;
+    }
+    if l.starts_with(['>', '＞', '»', '›']) || l.matches(['>', '＞', '»']).count() >= 2 {
+        return true;
+    }
+    if JUNK_PREFIXES.iter().any(|p| l.starts_with(p)) {
+        // `新华社北京3月5日电` is a dateline, `新华社…` in a sentence is not.
+        return !l.starts_with("新华社") || RE_JUNK_DATELINE.is_match(l);
+    }
+    (l.starts_with(['时', '阅', '评']) && RE_JUNK_LABEL.is_match(l))
+        || ((l.ends_with('摄') || l.starts_with(['（', '(', '《'])) && RE_JUNK_DATELINE.is_match(l))
 }
 
 static RE_SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -1325,7 +1409,12 @@ static RE_PUBLISHER: LazyLock<Regex> =
 
 /// The issuer a web page states in a `发布机构:` line.
 fn labelled_publisher(lines: &[Line]) -> Option<(String, u32)> {
-    lines.iter().find_map(|l| RE_PUBLISHER.captures(l.text).map(|c| (c[1].to_string(), l.no)))
+    lines.iter().find_map(|l| {
+        if !(l.text.contains("发布机构") || l.text.contains("发文")) {
+            return None;
+        }
+        RE_PUBLISHER.captures(l.text).map(|c| (c[1].to_string(), l.no))
+    })
 }
 
 static RE_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -1334,7 +1423,12 @@ static RE_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The value of a `来源:` line, only to show it as a rejected issuer.
 fn labelled_source<'a>(lines: &'a [Line<'a>]) -> Option<(String, &'a Line<'a>)> {
-    lines.iter().find_map(|l| RE_SOURCE.captures(l.text).map(|c| (c[1].to_string(), l)))
+    lines.iter().find_map(|l| {
+        if !(l.text.contains('源')) {
+            return None;
+        }
+        RE_SOURCE.captures(l.text).map(|c| (c[1].to_string(), l))
+    })
 }
 
 /// Han ideographs (incl. extensions and compatibility ideographs), CJK

@@ -165,7 +165,8 @@ struct Count {
     n: f64,
     /// The part of `n` written with the full name (`坪山区`, not `坪山`).
     full: f64,
-    first: Option<Clue>,
+    /// Where the first accepted mention starts (a byte offset).
+    first: Option<usize>,
 }
 
 /// Weight of a mention in each kind of own-voice clue.
@@ -193,11 +194,11 @@ struct Resolver<'g, 'a> {
     own: Vec<Mention>,
     /// Government words used without a place, with their clue.
     suffixes: Vec<(&'static str, Clue)>,
-    body: HashMap<Place, Count>,
+    body: PlaceMap<Count>,
     /// Body mentions of each place's units (a city report names its
     /// counties), per ancestor.
-    below: HashMap<Place, f64>,
-    path: HashMap<Place, String>,
+    below: PlaceMap<f64>,
+    path: PlaceMap<String>,
     selfrefs: SelfRefs,
     body_text: Body<'a>,
 }
@@ -535,8 +536,8 @@ impl<'g, 'a> Resolver<'g, 'a> {
         }
         if let Cand::Known(p) = c {
             if let Some(count) = self.body.get(p) {
-                if let Some(first) = &count.first {
-                    let mut clue = first.clone();
+                if let Some(at) = count.first {
+                    let mut clue = self.body_clue(at);
                     clue.text = format!("{} ({} mentions)", clue.text, count.n.round());
                     return Some(clue);
                 }
@@ -733,10 +734,16 @@ impl<'g, 'a> Resolver<'g, 'a> {
             };
             f.reject(
                 self.g.name_of(*p),
-                c.first.clone(),
+                c.first.map(|at| self.body_clue(at)),
                 "only mentioned; the report names no government of its own",
             );
         }
+    }
+
+    /// The clue of a mention in the body, at a byte offset.
+    fn body_clue(&self, at: usize) -> Clue {
+        let (line, text, off) = self.body_text.line_at(at);
+        Clue::on_line(Source::Body, line, text, off)
     }
 
     /// A candidate with enough of its chain to tell it from namesakes.
@@ -909,9 +916,53 @@ fn unknown_township(g: &Gazetteer, rest: &str) -> Option<(String, usize)> {
     None
 }
 
+/// Is a short name an ordinary word ([`boundary::ordinary_word`])? Asked
+/// of jieba once per name and process, the answers kept for all threads.
+fn ordinary(g: &Gazetteer, name: NameRef) -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    use std::sync::OnceLock;
+    static KNOWN: OnceLock<Vec<AtomicU8>> = OnceLock::new();
+    let known = KNOWN.get_or_init(|| (0..g.name_count()).map(|_| AtomicU8::new(0)).collect());
+    let Some(slot) = known.get(name.id as usize) else {
+        return boundary::ordinary_word(name.name());
+    };
+    match slot.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => {
+            let yes = boundary::ordinary_word(name.name());
+            slot.store(if yes { 1 } else { 2 }, Ordering::Relaxed);
+            yes
+        }
+    }
+}
+
+/// A hasher for small integer keys (name ids): the maps below are
+/// touched once per name found in a report.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<u32, V, std::hash::BuildHasherDefault<IdHasher>>;
+/// The same for places.
+type PlaceMap<V> = HashMap<Place, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// Every place the body names at a word boundary, with an estimated count,
 /// and per place the count of its units' mentions.
-fn body_counts(g: &Gazetteer, body: Body) -> (HashMap<Place, Count>, HashMap<Place, f64>) {
+fn body_counts(g: &Gazetteer, body: Body) -> (PlaceMap<Count>, PlaceMap<f64>) {
     #[derive(Default)]
     struct Stat {
         total: u32,
@@ -919,8 +970,7 @@ fn body_counts(g: &Gazetteer, body: Body) -> (HashMap<Place, Count>, HashMap<Pla
         ok: u32,
         first: Option<usize>,
     }
-    let mut stats: HashMap<u32, Stat> = HashMap::new();
-    let mut refs: HashMap<u32, NameRef> = HashMap::new();
+    let mut stats: IdMap<(Stat, NameRef)> = IdMap::default();
     let mut prev_end = usize::MAX;
     let mut it = g.matches(body.text, false).peekable();
     while let Some((s, e, name)) = it.next() {
@@ -929,10 +979,9 @@ fn body_counts(g: &Gazetteer, body: Body) -> (HashMap<Place, Count>, HashMap<Pla
         if body.is_excluded(s) {
             continue;
         }
-        let st = stats.entry(name.id).or_default();
-        refs.entry(name.id).or_insert(name);
+        let (st, _) = stats.entry(name.id).or_insert_with(|| (Stat::default(), name));
         st.total += 1;
-        if st.checked == 0 && name.is_short() && boundary::ordinary_word(name.name()) {
+        if st.checked == 0 && name.is_short() && ordinary(g, name) {
             // `合作` (合作市), `振兴` (振兴区), `东方` (东方市): a verb, an
             // adjective or a direction before it is a place.
             st.checked = SAMPLE;
@@ -949,17 +998,13 @@ fn body_counts(g: &Gazetteer, body: Body) -> (HashMap<Place, Count>, HashMap<Pla
             }
         }
     }
-    let mut counts: HashMap<Place, Count> = HashMap::new();
-    for (id, st) in stats {
+    let mut counts: PlaceMap<Count> = PlaceMap::default();
+    for (st, name) in stats.into_values() {
         if st.ok == 0 {
             continue;
         }
         let n = f64::from(st.total) * f64::from(st.ok) / f64::from(st.checked);
-        let name = refs[&id];
-        let first = st.first.map(|at| {
-            let (line, text, off) = body.line_at(at);
-            Clue::on_line(Source::Body, line, text, off)
-        });
+        let first = st.first;
         for p in name.places() {
             let c = counts.entry(*p).or_default();
             c.n += n;
@@ -967,11 +1012,11 @@ fn body_counts(g: &Gazetteer, body: Body) -> (HashMap<Place, Count>, HashMap<Pla
                 c.full += n;
             }
             if c.first.is_none() {
-                c.first = first.clone();
+                c.first = first;
             }
         }
     }
-    let mut below: HashMap<Place, f64> = HashMap::new();
+    let mut below: PlaceMap<f64> = PlaceMap::default();
     for (p, c) in &counts {
         for a in g.ancestors(*p) {
             *below.entry(a).or_default() += c.n.min(20.0);
@@ -981,8 +1026,8 @@ fn body_counts(g: &Gazetteer, body: Body) -> (HashMap<Place, Count>, HashMap<Pla
 }
 
 /// The places the path names, with the part that names them.
-fn path_mentions(g: &Gazetteer, path: &str) -> HashMap<Place, String> {
-    let mut out = HashMap::new();
+fn path_mentions(g: &Gazetteer, path: &str) -> PlaceMap<String> {
+    let mut out = PlaceMap::default();
     for part in path_parts(path) {
         if let Some(e) = g.entry(part) {
             for p in e.places() {
