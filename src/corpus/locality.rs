@@ -431,6 +431,12 @@ impl NameRef<'_> {
         &self.entry.places
     }
 
+    /// A name that is an ordinary word (`城区`, `郊区`, `矿区`): a place
+    /// only as a whole path part or written in a chain (`郊区大通镇`).
+    pub fn is_path_only(&self) -> bool {
+        self.entry.trust == Trust::PathOnly
+    }
+
     /// A short name (`乐山`) or a two-character one (`渠县`): too easily
     /// part of other words to count in running text unless it is a word
     /// of its own.

@@ -391,7 +391,14 @@ impl<'g, 'a> Resolver<'g, 'a> {
         // does not tell them apart: the rest must differ by a third.
         let clear = |x: &Scored| {
             let diff = top.text - x.text;
-            diff >= 1.0 && diff >= 0.3 * (top.text - top.own.min(x.own))
+            // Namesakes (`市中区永安镇` of 内江 and of 枣庄) differ only by
+            // what else the text names: one mention of 四川 decides, as
+            // long as nothing speaks for the other.
+            // Namesakes share every count but those of their differently
+            // named ancestors, so any difference is one of those.
+            let namesakes = (top.own - x.own).abs() < 1e-9 && top.voice == x.voice;
+            (namesakes && diff >= 0.5)
+                || (diff >= 1.0 && diff >= 0.3 * (top.text - top.own.min(x.own)))
         };
         let tied: Vec<&Scored> =
             scored.iter().filter(|x| (x.voice - top.voice).abs() < 1e-9 && !clear(x)).collect();
@@ -814,10 +821,14 @@ fn own_mentions(g: &Gazetteer, v: &VoiceClue) -> Vec<Mention> {
     let text = &v.text[v.scan.clone()];
     let mut out: Vec<Mention> = Vec::new();
     let mut last_counties: Option<(usize, Vec<u32>)> = None;
-    let found: Vec<(usize, usize, NameRef)> = g.matches(text, false).collect();
+    // Names like `郊区`, `城区` count in a chain written out (`郊区大通镇`).
+    let found: Vec<(usize, usize, NameRef)> = g.matches(text, true).collect();
     for (i, &(s, e, name)) in found.iter().enumerate() {
         let start_known = i > 0 && found[i - 1].1 == s;
         let end_known = found.get(i + 1).is_some_and(|n| n.0 == e);
+        if name.is_path_only() && !(start_known || end_known) {
+            continue;
+        }
         if is_media(text, e)
             || !boundary::accepted_between(text, s, e, Kind::Name, start_known, end_known)
         {
