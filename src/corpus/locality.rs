@@ -14,7 +14,7 @@
 //! linear in its length, not in the size of the gazetteer. A short name
 //! shared by a place and one of its own units means the larger one (`岳阳`
 //! is 岳阳市, `承德` is 承德市, not their counties). Short and
-//! two-character names are flagged ([`NameRef::is_short`]): in running text
+//! two-character names are flagged as such: in running text
 //! they count only as words of their own.
 
 use std::collections::HashMap;

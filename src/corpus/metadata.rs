@@ -19,7 +19,7 @@
 //! general, never keyed to a particular file, and a field we cannot read
 //! stays `None`.
 //!
-//! The place is decided by [`resolve`](super::resolve) from the clues in
+//! The place is decided by [`resolve`](mod@super::resolve) from the clues in
 //! which the report speaks for itself — title, issuer lines, delivery line,
 //! speaker line, self-designation — with the body and the path as weaker
 //! clues. `来源` / `稿源` lines are never places nor issuers. National

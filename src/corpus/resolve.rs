@@ -5,7 +5,7 @@
 //! `我代表…人民政府`), the running text ([`Body`]) and the path. We then
 //!
 //! 1. find every gazetteer name in the own-voice clues, at a word boundary
-//!    ([`boundary`](super::boundary)), never in a `来源` line nor as part of
+//!    ([`boundary`]), never in a `来源` line nor as part of
 //!    a newspaper's name (`河北日报`, `解放日报`); a township the gazetteer
 //!    does not have keeps the chain the text gives (`渠县新兴镇` → township
 //!    新兴镇 of 渠县);
@@ -23,7 +23,8 @@
 //! 4. leave a field null when the best candidates tie: a null is honest,
 //!    a wrong place is not.
 //!
-//! Every step leaves its trace in the [`Evidence`] (`reports --explain`).
+//! Every step leaves its trace in the [`Evidence`](super::evidence::Evidence)
+//! (`reports --explain`).
 
 use std::collections::HashMap;
 use std::ops::Range;
