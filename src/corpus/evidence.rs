@@ -236,6 +236,88 @@ impl Evidence {
     }
 }
 
+impl Evidence {
+    /// Every clue, in [`FIELDS`] order, each field's own clue before its
+    /// rejected candidates'.
+    fn clues_mut(&mut self) -> Vec<&mut Clue> {
+        let mut out = Vec::new();
+        for f in [
+            &mut self.title,
+            &mut self.issuer,
+            &mut self.level,
+            &mut self.province,
+            &mut self.city,
+            &mut self.county,
+            &mut self.township,
+            &mut self.year,
+            &mut self.published,
+        ] {
+            out.extend(f.clue.as_mut());
+            out.extend(f.rejected.iter_mut().filter_map(|r| r.clue.as_mut()));
+        }
+        out
+    }
+
+    /// Drops the text of every clue that repeats an earlier clue on the
+    /// same line word for word (a title line is the clue of up to seven
+    /// fields): the evidence is stored with every report record, so it
+    /// is kept small. [`Evidence::text`] gives the text back.
+    pub fn compact(&mut self) {
+        let mut seen: Vec<(u32, String)> = Vec::new();
+        for c in self.clues_mut() {
+            let Some(line) = c.line else {
+                continue;
+            };
+            if seen.iter().any(|(l, t)| *l == line && *t == c.text) {
+                c.text.clear();
+            } else {
+                seen.push((line, c.text.clone()));
+            }
+        }
+    }
+
+    /// The text of a clue, also when [`Evidence::compact`] dropped it as a
+    /// repeat: the first clue on the same line that has one.
+    pub fn text<'a>(&'a self, clue: &'a Clue) -> &'a str {
+        if !clue.text.is_empty() || clue.line.is_none() {
+            return &clue.text;
+        }
+        FIELDS
+            .iter()
+            .filter_map(|f| self.field(f))
+            .flat_map(|f| f.clue.iter().chain(f.rejected.iter().filter_map(|r| r.clue.as_ref())))
+            .find(|c| c.line == clue.line && !c.text.is_empty())
+            .map_or("", |c| c.text.as_str())
+    }
+}
+
+/// The evidence as stored with a report record: compact JSON text, parsed
+/// only when it is shown (`reports --explain`). Commands that load every
+/// record (a count over 100,000 reports) then pay for one string per
+/// record, not for dozens of small ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StoredEvidence(String);
+
+impl StoredEvidence {
+    /// Stores an evidence ([`Evidence::compact`] it first).
+    pub fn new(ev: &Evidence) -> StoredEvidence {
+        if *ev == Evidence::default() {
+            return StoredEvidence::default();
+        }
+        StoredEvidence(serde_json::to_string(ev).expect("evidence serializes"))
+    }
+
+    /// The evidence; empty when none was recorded (an index built before
+    /// evidence was kept).
+    pub fn load(&self) -> Evidence {
+        if self.0.is_empty() {
+            return Evidence::default();
+        }
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
+}
+
 /// `text` shortened to about `width` characters around the byte offset
 /// `at`, with `…` where it was cut; whitespace runs become one space.
 pub fn excerpt(text: &str, at: usize, width: usize) -> String {
@@ -302,9 +384,43 @@ mod tests {
     }
 
     #[test]
+    fn repeated_clues_are_stored_once() {
+        let title = Clue::on_line(Source::Title, 1, "渠县有庆镇2024年法治政府建设年度报告", 0);
+        let mut e = Evidence {
+            title: FieldEvidence::of(title.clone()),
+            county: FieldEvidence::of(title.clone()),
+            township: FieldEvidence::of(title.clone()),
+            ..Evidence::default()
+        };
+        e.year.reject(
+            "2023",
+            Some(Clue::on_line(Source::Heading, 7, "一、2023年工作回顾", 0)),
+            "why",
+        );
+        let before = serde_json::to_string(&e).unwrap().len();
+        e.compact();
+        assert!(serde_json::to_string(&e).unwrap().len() < before);
+        let county = e.county.clue.as_ref().unwrap();
+        assert!(county.text.is_empty());
+        assert_eq!(e.text(county), title.text);
+        let heading = e.year.rejected[0].clue.as_ref().unwrap();
+        assert_eq!(e.text(heading), "一、2023年工作回顾");
+    }
+
+    #[test]
     fn empty_evidence_serializes_small() {
         assert_eq!(serde_json::to_string(&Evidence::default()).unwrap(), "{}");
         let e: Evidence = serde_json::from_str("{}").unwrap();
         assert_eq!(e, Evidence::default());
+        assert_eq!(serde_json::to_string(&StoredEvidence::new(&e)).unwrap(), "\"\"");
+        let e = Evidence {
+            year: FieldEvidence::of(Clue::note(Source::Path, "2024-x")),
+            ..Evidence::default()
+        };
+        let stored = StoredEvidence::new(&e);
+        let back: StoredEvidence =
+            serde_json::from_str(&serde_json::to_string(&stored).unwrap()).unwrap();
+        assert_eq!(back.load(), e);
+        assert_eq!(StoredEvidence::default().load(), Evidence::default());
     }
 }

@@ -7,7 +7,7 @@
 //! never touches the index. The [`MetadataTable`] is loaded once per build
 //! by the caller and shared by all threads.
 
-use crate::corpus::evidence::{Clue, Source};
+use crate::corpus::evidence::{Clue, Source, StoredEvidence};
 use crate::corpus::overrides::{self, MetadataTable};
 use crate::corpus::walk::{CorpusFile, FileKind};
 use crate::corpus::{decode, docx, html, metadata, sidecar, structure};
@@ -23,7 +23,7 @@ pub struct Report {
     pub meta: Metadata,
     /// The evidence behind every metadata field (`reports --explain`);
     /// an overridden field names its override.
-    pub evidence: Evidence,
+    pub evidence: StoredEvidence,
     /// Sections and passages.
     pub structure: Structure,
     /// Encoding the bytes were decoded from (`utf-8`, `gb18030`,
@@ -106,6 +106,8 @@ pub fn read(file: &CorpusFile, table: &MetadataTable) -> Result<Report, SkipReas
             Err(e) => warnings.push(format!("{name}: cannot read, ignored: {e}")),
         }
     }
+    evidence.compact();
+    let evidence = StoredEvidence::new(&evidence);
     let overrides = overrides_fingerprint(file, table);
     Ok(Report {
         rel: file.rel.clone(),

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{Evidence, Metadata, Section};
+use crate::corpus::evidence::StoredEvidence;
+use crate::corpus::{Metadata, Section};
 
 /// How we recognise a file without reading it again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,10 +44,10 @@ pub struct ReportRecord {
     /// Fingerprint of the metadata overrides (sidecar, `metadata.csv`)
     /// that applied, so that changing one reindexes the report.
     pub overrides: Option<String>,
-    /// The evidence behind the metadata (`reports --explain`); empty in
-    /// indexes built before it was recorded.
+    /// The evidence behind the metadata (`reports --explain`), parsed
+    /// only when shown; empty in indexes built before it was recorded.
     #[serde(default)]
-    pub evidence: Evidence,
+    pub evidence: StoredEvidence,
 }
 
 /// A corpus file that was not indexed.

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use termcolor::{Color, ColorSpec, WriteColor};
 
-use crate::corpus::evidence::{Clue, Rejected, FIELDS};
+use crate::corpus::evidence::{Clue, Evidence, Source, FIELDS};
 use crate::corpus::Metadata;
 use crate::index::ReportRecord;
 
@@ -34,8 +34,8 @@ fn value(m: &Metadata, field: &str) -> Option<String> {
 pub struct FieldJson<'a> {
     field: &'static str,
     value: Option<String>,
-    clue: Option<&'a Clue>,
-    rejected: &'a [Rejected],
+    clue: Option<ClueJson<'a>>,
+    rejected: Vec<RejectedJson<'a>>,
 }
 
 /// `explain.data`: a report's id and path, and every field's evidence.
@@ -48,16 +48,24 @@ pub struct ExplainJson<'a> {
 
 impl<'a> ExplainJson<'a> {
     /// The `explain` line of a record.
-    pub fn new(r: &'a ReportRecord) -> Self {
+    pub fn new(r: &'a ReportRecord, evidence: &'a Evidence) -> Self {
         let fields = FIELDS
             .iter()
             .map(|&field| {
-                let ev = r.evidence.field(field).expect("FIELDS are fields");
+                let ev = evidence.field(field).expect("FIELDS are fields");
                 FieldJson {
                     field,
                     value: value(&r.meta, field),
-                    clue: ev.clue.as_ref(),
-                    rejected: &ev.rejected,
+                    clue: ev.clue.as_ref().map(|c| ClueJson::new(evidence, c)),
+                    rejected: ev
+                        .rejected
+                        .iter()
+                        .map(|x| RejectedJson {
+                            value: &x.value,
+                            clue: x.clue.as_ref().map(|c| ClueJson::new(evidence, c)),
+                            reason: &x.reason,
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -65,16 +73,42 @@ impl<'a> ExplainJson<'a> {
     }
 }
 
-fn clue_text(c: &Clue) -> String {
+fn clue_text(ev: &Evidence, c: &Clue) -> String {
     let place = match c.line {
         Some(n) => format!("{}, line {n}", c.source.describe()),
         None => c.source.describe().to_string(),
     };
-    if c.text.is_empty() {
+    let text = ev.text(c);
+    if text.is_empty() {
         place
     } else {
-        format!("{place}: {}", sanitize(&c.text))
+        format!("{place}: {}", sanitize(text))
     }
+}
+
+/// A clue as JSON, its text restored where the stored evidence dropped a
+/// repeat.
+#[derive(Serialize)]
+struct ClueJson<'a> {
+    source: Source,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    text: &'a str,
+}
+
+impl<'a> ClueJson<'a> {
+    fn new(ev: &'a Evidence, c: &'a Clue) -> Self {
+        ClueJson { source: c.source, line: c.line, text: ev.text(c) }
+    }
+}
+
+/// A rejected candidate as JSON.
+#[derive(Serialize)]
+struct RejectedJson<'a> {
+    value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clue: Option<ClueJson<'a>>,
+    reason: &'a str,
 }
 
 /// Prints the evidence of one report for a reader:
@@ -89,25 +123,30 @@ pub fn print(out: &mut dyn WriteColor, r: &ReportRecord) -> io::Result<()> {
     write!(out, "{}", r.id)?;
     out.reset()?;
     writeln!(out, "  {}", sanitize(&r.path))?;
-    if r.evidence == Default::default() {
+    let evidence = r.evidence.load();
+    if evidence == Evidence::default() {
         writeln!(out, "  (no evidence recorded: reindex with `baogao index --full`)")?;
     }
     for field in FIELDS {
-        let ev = r.evidence.field(field).expect("FIELDS are fields");
+        let ev = evidence.field(field).expect("FIELDS are fields");
         let v = value(&r.meta, field).unwrap_or_else(|| "—".to_string());
         write!(out, "  {field:<9}  ")?;
         out.set_color(ColorSpec::new().set_bold(true))?;
         write!(out, "{}", sanitize(&v))?;
         out.reset()?;
         match &ev.clue {
-            Some(c) => writeln!(out, "   ← {}", clue_text(c))?,
+            Some(c) => writeln!(out, "   ← {}", clue_text(&evidence, c))?,
             None => writeln!(out)?,
         }
         for rej in &ev.rejected {
             out.set_color(ColorSpec::new().set_fg(Some(Color::Red)))?;
             write!(out, "             ✗ {}", sanitize(&rej.value))?;
             out.reset()?;
-            let at = rej.clue.as_ref().map(|c| format!(" ({})", clue_text(c))).unwrap_or_default();
+            let at = rej
+                .clue
+                .as_ref()
+                .map(|c| format!(" ({})", clue_text(&evidence, c)))
+                .unwrap_or_default();
             writeln!(out, "{at} — {}", sanitize(&rej.reason))?;
         }
     }
@@ -116,5 +155,6 @@ pub fn print(out: &mut dyn WriteColor, r: &ReportRecord) -> io::Result<()> {
 
 /// Writes the `explain` JSON line of one report.
 pub fn json_line<W: Write>(out: &mut W, r: &ReportRecord) -> io::Result<()> {
-    super::json::line(out, "explain", &ExplainJson::new(r))
+    let evidence = r.evidence.load();
+    super::json::line(out, "explain", &ExplainJson::new(r, &evidence))
 }
