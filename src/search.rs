@@ -271,10 +271,8 @@ impl<'a> Searcher<'a> {
         filters: &Filters,
     ) -> Result<Vec<(PassageDoc, String)>, SearchError> {
         let addrs = self.matching(matcher, filters)?;
-        let raw: Vec<RawPassage> = addrs
-            .into_par_iter()
-            .map(|addr| self.load_raw(addr))
-            .collect::<Result<_, _>>()?;
+        let raw: Vec<RawPassage> =
+            addrs.into_par_iter().map(|addr| self.load_raw(addr)).collect::<Result<_, _>>()?;
         // Each report's record once, in one query, not one lookup per hit.
         let mut ids: Vec<&str> = raw.iter().map(|r| r.report.as_str()).collect();
         ids.sort_unstable();
@@ -397,7 +395,10 @@ impl<'a> Searcher<'a> {
     /// A passage with its report's record.
     fn attach(&self, raw: RawPassage) -> Result<PassageDoc, SearchError> {
         let report = self.reader.report(&raw.report)?.ok_or_else(|| {
-            tantivy::TantivyError::InternalError(format!("passage of unknown report {}", raw.report))
+            tantivy::TantivyError::InternalError(format!(
+                "passage of unknown report {}",
+                raw.report
+            ))
         })?;
         Ok(PassageDoc {
             report,

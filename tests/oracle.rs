@@ -89,10 +89,48 @@ fn oracle_source(path: &str) -> std::path::PathBuf {
 }
 
 fn decode(bytes: &[u8]) -> String {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return docx_text(bytes);
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) => s.trim_start_matches('\u{feff}').to_string(),
         Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
     }
+}
+
+/// The text of a `.docx`, read independently of `baogao::corpus::docx`:
+/// the `<w:t>` runs of `word/document.xml`, one line per `<w:p>`.
+fn docx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a docx is a zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
+    let unescape = |t: &str| {
+        t.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+    };
+    let mut out = String::new();
+    for para in xml.split("</w:p>") {
+        let mut rest = para;
+        while let Some(i) = rest.find("<w:t") {
+            let after = &rest[i + 4..];
+            // `<w:t>` or `<w:t xml:space="preserve">`, not `<w:tab/>`, `<w:tbl>`.
+            let Some(end) = after.find('>') else { break };
+            if !(after.starts_with('>') || after.starts_with(' ')) || after[..end].ends_with('/') {
+                rest = &after[end + 1..];
+                continue;
+            }
+            let body = &after[end + 1..];
+            let close = body.find("</w:t>").unwrap_or(body.len());
+            out.push_str(&unescape(&body[..close]));
+            rest = &body[close..];
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Queries over the bundled corpus: every case of the issue's point 6 and

@@ -114,20 +114,22 @@ impl GroupBy {
         }
     }
 
+    /// The level of a place grouping (its keys are chain keys, shown by
+    /// [`display_names`](crate::corpus::report::display_names)), `None`
+    /// for the other groupings.
+    pub fn place_level(self) -> Option<Level> {
+        match self {
+            GroupBy::Township => Some(Level::Township),
+            GroupBy::County => Some(Level::County),
+            GroupBy::City => Some(Level::City),
+            GroupBy::Province => Some(Level::Province),
+            _ => None,
+        }
+    }
+
     /// The accepted names, for messages.
     pub const NAMES: &'static str =
         "year, decade, township, county, city, province, level, section, report";
-
-    /// The place level of a place key.
-    pub fn level(self) -> Option<Level> {
-        Some(match self {
-            GroupBy::Province => Level::Province,
-            GroupBy::City => Level::City,
-            GroupBy::County => Level::County,
-            GroupBy::Township => Level::Township,
-            _ => return None,
-        })
-    }
 
     /// Orders two keys of this grouping: years numerically, sections and
     /// levels in their canonical order, other keys (report paths, place
@@ -277,7 +279,7 @@ impl KeyColumn {
             GroupBy::Section => KeyColumn::Kinds(ff.column_opt("kinds")?),
             GroupBy::Report => KeyColumn::Str(ff.str("report")?),
             GroupBy::Township | GroupBy::County | GroupBy::City | GroupBy::Province => {
-                let level = by.level().expect("a place key");
+                let level = by.place_level().expect("a place key");
                 KeyColumn::Str(ff.str(place_field_name(level).expect("a place field"))?)
             }
         })

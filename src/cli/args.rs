@@ -260,6 +260,11 @@ pub struct ReportsArgs {
     /// published, issuer, title.
     #[arg(long, value_name = "FIELD")]
     pub missing: Option<String>,
+    /// Show the evidence behind each field: the value, the clue it came
+    /// from (line text and number, or path part) and the candidates
+    /// rejected, and why. With an ID (or path), for that report only.
+    #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
+    pub explain: Option<String>,
     /// JSON Lines output.
     #[arg(long)]
     pub json: bool,

@@ -385,13 +385,14 @@ impl Ctx {
             } else if a.csv {
                 count_csv(&mut out, &by, &table.groups)?;
             } else {
+                let names = place_names(by[0], table.groups.iter().map(|g| g.key.as_str()));
                 let mut rows: Vec<Vec<String>> = table
                     .groups
                     .iter()
                     .map(|g| {
                         let key = match &g.path {
                             Some(p) => format!("{} {}", g.key, p),
-                            None => g.key.clone(),
+                            None => shown(&names, &g.key),
                         };
                         count_row(key, g)
                     })
@@ -419,13 +420,24 @@ impl Ctx {
         }
         let missing = a.missing.as_deref().map(MissingField::parse).transpose()?;
         let reader = self.open()?;
-        let reports: Vec<_> = reader
-            .reports_where(&filters)?
-            .into_iter()
-            .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
-            .collect();
+        let reports: Vec<_> = match a.explain.as_deref() {
+            Some(id) if !id.is_empty() => vec![find_report(&reader, id)?],
+            _ => reader
+                .reports_where(&filters)?
+                .into_iter()
+                .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
+                .collect(),
+        };
         let mut out = self.stdout(a.json);
-        if a.json {
+        if a.explain.is_some() {
+            for r in &reports {
+                if a.json {
+                    crate::output::explain::json_line(&mut out, r)?;
+                } else {
+                    crate::output::explain::print(&mut out, r)?;
+                }
+            }
+        } else if a.json {
             for r in &reports {
                 json::line(&mut out, "report", &json::ReportLine::new(r))?;
             }
@@ -635,8 +647,11 @@ fn print_pivot(out: &mut dyn WriteColor, p: &analysis::Pivot, raw: bool) -> io::
     let cells: HashMap<(&str, &str), &analysis::Group> =
         p.cells.iter().map(|g| ((g.key.as_str(), g.key2.as_deref().unwrap_or("")), g)).collect();
     let corner = format!("{} \\ {}", p.rows.name(), p.cols.name());
+    let row_names = place_names(p.rows, p.row_totals.iter().map(|g| g.key.as_str()));
+    let col_names = place_names(p.cols, p.col_totals.iter().map(|g| g.key.as_str()));
+    let col_labels: Vec<String> = p.col_totals.iter().map(|g| shown(&col_names, &g.key)).collect();
     let mut headers: Vec<&str> = vec![&corner];
-    headers.extend(p.col_totals.iter().map(|g| g.key.as_str()));
+    headers.extend(col_labels.iter().map(String::as_str));
     headers.push("all");
     let mut rows: Vec<Vec<String>> = p
         .row_totals
@@ -644,7 +659,7 @@ fn print_pivot(out: &mut dyn WriteColor, p: &analysis::Pivot, raw: bool) -> io::
         .map(|r| {
             let mut row = vec![match &r.path {
                 Some(path) => format!("{} {}", r.key, path),
-                None => r.key.clone(),
+                None => shown(&row_names, &r.key),
             }];
             row.extend(p.col_totals.iter().map(|c| cell(cells.get(&(&r.key, &c.key)).copied())));
             row.push(cell(Some(r)));
@@ -801,6 +816,23 @@ pub fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
             }
         }
     }
+}
+
+/// For a place grouping, the shortest unambiguous name of each chain key
+/// (`城关镇（河南 新县）`); empty for other groupings.
+pub fn place_names<'a>(
+    by: GroupBy,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> std::collections::HashMap<String, String> {
+    match by.place_level() {
+        Some(_) => crate::corpus::report::display_names(keys),
+        None => Default::default(),
+    }
+}
+
+/// A group key as printed for a reader: its display name, if it has one.
+pub fn shown(names: &std::collections::HashMap<String, String>, key: &str) -> String {
+    names.get(key).cloned().unwrap_or_else(|| key.to_string())
 }
 
 /// Finds a report by id, unique id prefix (4+ characters) or path.

@@ -275,7 +275,8 @@ fn print_human(
         Some(g) if raw => g.mentions.to_string(),
         Some(g) => format!("{:.2}", g.per_10k_chars()),
     };
-    let key_of = |key: &str| human::sanitize(key);
+    let names = super::place_names(trend.by, trend.rows.iter().map(|r| r.key.as_str()));
+    let key_of = |key: &str| human::sanitize(&super::shown(&names, key));
     let mut headers: Vec<String> = vec![trend.by.name().to_string(), "reports".to_string()];
     headers.extend(labels.iter().map(|l| human::sanitize(l)));
     let cells: Vec<Vec<String>> = trend

@@ -2,23 +2,20 @@
 //!
 //! We bundle the national administrative-division tables from
 //! `data/gazetteer/` (provinces, prefecture cities, counties = "areas",
-//! townships = "streets"; WTFPL) into the binary and parse them once.
-//! [`Gazetteer::resolve`] turns the clues that `metadata` gathers from a
-//! report (its path, its header and signature lines, its body) into a
-//! [`Locality`]: the full official names of the place the report speaks for,
-//! and its [`Level`].
+//! townships = "streets"; WTFPL; copied from `../shared/gazetteer/` without
+//! junk rows by `tools/make-gazetteer`) into the binary and parse them
+//! once. [`Gazetteer`] finds names in text and knows every place's chain;
+//! deciding which place a report speaks for is [`resolve`](super::resolve)'s
+//! job.
 //!
-//! A township name alone is often ambiguous (88 towns are called 城关镇,
-//! 燕山乡 exists in 安徽 and 重庆), so we never resolve a name in
-//! isolation: every candidate is scored by how strongly the report also
-//! names its county, city and province, and when the best candidates tie we
-//! keep only the fields they agree on. A field is left `None` rather than
-//! guessed.
-//!
-//! Matching is one Aho-Corasick pass over each piece of text with every
-//! full name (and, for provinces, cities and counties, the short name:
-//! `桐乡` for 桐乡市, `万州` for 万州区, `内蒙古` for 内蒙古自治区), so the
-//! cost per report is linear in its length, not in the size of the gazetteer.
+//! Matching is one Aho-Corasick pass over a text with every full name and,
+//! for provinces, cities and counties, the short name (`桐乡` for 桐乡市,
+//! `万州` for 万州区, `内蒙古` for 内蒙古自治区), so the cost per report is
+//! linear in its length, not in the size of the gazetteer. A short name
+//! shared by a place and one of its own units means the larger one (`岳阳`
+//! is 岳阳市, `承德` is 承德市, not their counties). Short and
+//! two-character names are flagged as such: in running text
+//! they count only as words of their own.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -55,34 +52,16 @@ pub struct Locality {
     pub level: Option<Level>,
 }
 
-/// Where a name was seen, from the strongest clue to the weakest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Zone {
-    /// A folder or file name in the report's path.
-    Path,
-    /// The title, issuer, header, delivery, speaker or signature lines.
-    Strong,
-    /// Anywhere in the text.
-    Body,
-}
-
-/// The clues a report gives about its place, gathered by `metadata`.
-#[derive(Debug, Clone, Default)]
-pub struct Clues<'a> {
-    /// Path relative to the corpus root, `/`-separated.
-    pub path: &'a str,
-    /// Title, issuer, header and signature lines (already de-spaced).
-    pub strong: Vec<String>,
-    /// The whole text.
-    pub body: &'a str,
-}
-
 /// One administrative unit, as an index into the gazetteer's tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Place {
+pub(crate) enum Place {
+    /// A province, autonomous region or municipality.
     Province(u32),
+    /// A prefecture-level unit.
     City(u32),
+    /// A county-level unit.
     County(u32),
+    /// A township-level unit.
     Township(u32),
 }
 
@@ -113,15 +92,17 @@ enum Trust {
     Full,
     /// A short name (`万州`) or a two-character full name (`渠县`, `和县`):
     /// too easily part of ordinary words (`提高县级`, `市和县`), so in the
-    /// body it counts only when a government word follows (`渠县人民政府`).
+    /// body it counts only as a word of its own or before a government
+    /// word (`渠县人民政府`).
     Weak,
     /// Names like `城区`, `郊区`, `矿区`: ordinary words, trusted only as
     /// a whole folder or file-name part.
     PathOnly,
 }
 
+/// One name and every place it may denote.
 #[derive(Debug)]
-struct NameEntry {
+pub(crate) struct NameEntry {
     name: String,
     places: Vec<Place>,
     trust: Trust,
@@ -140,44 +121,6 @@ pub struct Gazetteer {
     /// of 45,000 names.
     matcher: CharwiseDoubleArrayAhoCorasick<u32>,
 }
-
-/// Words that, right after a short or two-character place name in running
-/// text, make it a real mention (`渠县人民政府`, `万州区委`).
-const GOV_FOLLOWERS: [&str; 12] = [
-    "人民政府",
-    "政府",
-    "委员会",
-    "党委",
-    "县委",
-    "区委",
-    "市委",
-    "人大",
-    "人民代表大会",
-    "委发",
-    "府发",
-    "府办",
-];
-
-/// Self-references that tell which level a report speaks for when its
-/// header names no place (`我乡`, `全区`).
-const TOWNSHIP_SELF: [&str; 13] = [
-    "我镇",
-    "全镇",
-    "本镇",
-    "我乡",
-    "全乡",
-    "本乡",
-    "我街道",
-    "全街道",
-    "本街道",
-    "镇党委",
-    "乡党委",
-    "镇政府",
-    "乡政府",
-];
-const COUNTY_SELF: [&str; 9] =
-    ["我区", "全区", "本区", "我县", "全县", "本县", "我旗", "全旗", "本旗"];
-const CITY_SELF: [&str; 3] = ["我市", "全市", "本市"];
 
 impl Gazetteer {
     /// The gazetteer bundled with baogao, parsed on first use.
@@ -248,9 +191,15 @@ impl Gazetteer {
             if chars < 2 {
                 return;
             }
+            // A township whose name is one character and a suffix
+            // (`新镇`, `东街道`) is as easily part of other words.
+            let tiny_township = matches!(place, Place::Township(_))
+                && ["街道", "苏木"]
+                    .iter()
+                    .any(|s| name.ends_with(s) && chars - s.chars().count() == 1);
             let trust = if chars == 2 && name.ends_with('区') {
                 Trust::PathOnly
-            } else if short && !matches!(place, Place::Province(_)) || chars == 2 {
+            } else if short && !matches!(place, Place::Province(_)) || chars == 2 || tiny_township {
                 Trust::Weak
             } else {
                 Trust::Full
@@ -291,11 +240,34 @@ impl Gazetteer {
             // are far too often ordinary words.
             add(&t.name, Place::Township(i as u32), false);
         }
-        let matcher = CharwiseDoubleArrayAhoCorasickBuilder::new()
+        let mut gaz = Gazetteer {
+            provinces,
+            cities,
+            counties,
+            townships,
+            names: Vec::new(),
+            by_name,
+            matcher: CharwiseDoubleArrayAhoCorasickBuilder::new()
+                .build_with_values([("-", 0u32)])
+                .expect("a one-word automaton builds"),
+        };
+        // A short name shared by a place and one of its own units means
+        // the larger one: `岳阳` is 岳阳市, not 岳阳县; `黄山` is 黄山市,
+        // whose 黄山区 is always written in full.
+        for e in &mut names {
+            if e.places.len() > 1 {
+                let all = e.places.clone();
+                e.places.retain(|p| !gaz.ancestors(*p).iter().any(|a| all.contains(a)));
+            }
+        }
+        gaz.names = names;
+        gaz.matcher = CharwiseDoubleArrayAhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build_with_values(names.iter().enumerate().map(|(i, e)| (e.name.as_str(), i as u32)))
+            .build_with_values(
+                gaz.names.iter().enumerate().map(|(i, e)| (e.name.as_str(), i as u32)),
+            )
             .expect("gazetteer names build an automaton");
-        Ok(Gazetteer { provinces, cities, counties, townships, names, by_name, matcher })
+        Ok(gaz)
     }
 
     /// Every official name at one level, sorted and without duplicates
@@ -324,7 +296,7 @@ impl Gazetteer {
     }
 
     /// The locality of a single place: the place and its ancestors.
-    fn locality_of(&self, place: Place) -> Locality {
+    pub(crate) fn locality_of(&self, place: Place) -> Locality {
         let mut loc = Locality::default();
         let (province, city, county) = match place {
             Place::Province(p) => (p, None, None),
@@ -354,7 +326,7 @@ impl Gazetteer {
 
     /// The places above `place`, nearest first (a placeholder city is
     /// skipped: it names nothing).
-    fn ancestors(&self, place: Place) -> Vec<Place> {
+    pub(crate) fn ancestors(&self, place: Place) -> Vec<Place> {
         match place {
             Place::Province(_) => vec![],
             Place::City(c) => vec![Place::Province(self.cities[c as usize].province)],
@@ -376,209 +348,101 @@ impl Gazetteer {
         }
     }
 
-    /// Calls `f` with every name matched in `text` that we trust in `zone`.
-    fn scan(&self, text: &str, zone: Zone, mut f: impl FnMut(&NameEntry)) {
-        for m in self.matcher.leftmost_find_iter(text) {
+    /// Every trusted name matched in `text`, leftmost-longest, as
+    /// `(start, end, name)` byte ranges. Names whose trust is
+    /// [`Trust::PathOnly`] are left out unless `path` is set.
+    pub(crate) fn matches<'g, 't>(
+        &'g self,
+        text: &'t str,
+        path: bool,
+    ) -> impl Iterator<Item = (usize, usize, NameRef<'g>)> + 't
+    where
+        'g: 't,
+    {
+        self.matcher.leftmost_find_iter(text).filter_map(move |m| {
             let e = &self.names[m.value() as usize];
-            let ok = match (e.trust, zone) {
-                (Trust::Full, _) => true,
-                (Trust::PathOnly, Zone::Path) => true,
-                (Trust::PathOnly, _) => false,
-                (Trust::Weak, Zone::Path | Zone::Strong) => true,
-                (Trust::Weak, Zone::Body) => {
-                    let rest = &text[m.end()..];
-                    GOV_FOLLOWERS.iter().any(|w| rest.starts_with(w))
-                }
-            };
-            if ok {
-                f(e);
-            }
+            (path || e.trust != Trust::PathOnly).then_some((
+                m.start(),
+                m.end(),
+                NameRef { id: m.value(), entry: e },
+            ))
+        })
+    }
+
+    /// How many distinct names the gazetteer matches (name ids are below).
+    pub(crate) fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The entry of a name that is exactly `name`, if any.
+    pub(crate) fn entry(&self, name: &str) -> Option<NameRef<'_>> {
+        let &i = self.by_name.get(name)?;
+        Some(NameRef { id: i as u32, entry: &self.names[i] })
+    }
+
+    /// The official name of a place.
+    pub(crate) fn name_of(&self, place: Place) -> &str {
+        match place {
+            Place::Province(p) => &self.provinces[p as usize],
+            Place::City(c) => self.cities[c as usize].name.as_deref().unwrap_or(""),
+            Place::County(c) => &self.counties[c as usize].name,
+            Place::Township(t) => &self.townships[t as usize].name,
         }
     }
 
-    /// Resolves a report's place from its clues.
-    ///
-    /// The level is the lowest one named in the path or the strong lines
-    /// (a township named in the title makes a township report, even though
-    /// the addressee line names the county). When the strong clues name no
-    /// township but the body speaks as one (`我乡`, `全镇` outnumber `全区`,
-    /// `我县`), the most supported township named in the body is taken;
-    /// likewise for counties and cities. National reports are recognised by
-    /// `metadata`, not here.
-    pub fn resolve(&self, clues: &Clues) -> Locality {
-        let mut hits: HashMap<Place, Hits> = HashMap::new();
-        let mut record = |e: &NameEntry, zone: Zone| {
-            for &p in &e.places {
-                let h = hits.entry(p).or_default();
-                match zone {
-                    Zone::Path => h.path += 1,
-                    Zone::Strong => h.strong += 1,
-                    Zone::Body => h.body += 1,
-                }
-            }
-        };
-        for seg in path_parts(clues.path) {
-            // One hit per name per part, and a part that *is* a name (a
-            // folder `城区`) counts even for path-only names.
-            if let Some(&i) = self.by_name.get(seg) {
-                record(&self.names[i], Zone::Path);
-                continue;
-            }
-            self.scan(seg, Zone::Path, |e| record(e, Zone::Path));
+    /// The level of a place. A directly administered municipality is a
+    /// province (its government is provincial).
+    pub(crate) fn level_of(place: Place) -> Level {
+        match place {
+            Place::Province(_) => Level::Province,
+            Place::City(_) => Level::City,
+            Place::County(_) => Level::County,
+            Place::Township(_) => Level::Township,
         }
-        for line in &clues.strong {
-            self.scan(line, Zone::Strong, |e| record(e, Zone::Strong));
-        }
-        self.scan(clues.body, Zone::Body, |e| record(e, Zone::Body));
-
-        let [town_refs, county_refs, city_refs] = self_references(clues.body);
-
-        let of_kind = |strong: bool, kind: fn(&Place) -> bool| -> Vec<Place> {
-            let mut v: Vec<Place> = hits
-                .iter()
-                .filter(|(p, h)| kind(p) && if strong { h.path + h.strong > 0 } else { h.body > 0 })
-                .map(|(p, _)| *p)
-                .collect();
-            v.sort_unstable();
-            v
-        };
-        let is_town = |p: &Place| matches!(p, Place::Township(_));
-        let is_county = |p: &Place| matches!(p, Place::County(_));
-        let is_city = |p: &Place| matches!(p, Place::City(_));
-        let is_province = |p: &Place| matches!(p, Place::Province(_));
-
-        let pick = |cands: Vec<Place>| self.pick(&cands, &hits);
-        let strong_towns = of_kind(true, is_town);
-        if !strong_towns.is_empty() {
-            return pick(strong_towns);
-        }
-        let body_towns = of_kind(false, is_town);
-        if !body_towns.is_empty() && town_refs > 0 && town_refs > county_refs {
-            return pick(body_towns);
-        }
-        let strong_counties = of_kind(true, is_county);
-        if !strong_counties.is_empty() {
-            return pick(strong_counties);
-        }
-        let body_counties = of_kind(false, is_county);
-        if !body_counties.is_empty() && county_refs > 0 && county_refs >= city_refs {
-            return pick(body_counties);
-        }
-        let strong_cities = of_kind(true, is_city);
-        if !strong_cities.is_empty() {
-            return pick(strong_cities);
-        }
-        let body_cities = of_kind(false, is_city);
-        if !body_cities.is_empty() && city_refs > 0 {
-            return pick(body_cities);
-        }
-        let strong_provinces = of_kind(true, is_province);
-        if !strong_provinces.is_empty() {
-            return pick(strong_provinces);
-        }
-        Locality::default()
     }
 
-    /// Picks the best supported candidate (all of one level): its own
-    /// mentions plus those of its county, city and province. When several
-    /// tie, we keep only the fields they agree on, so `城关镇` with no other
-    /// clue gives the township name and nothing above it.
-    fn pick(&self, cands: &[Place], hits: &HashMap<Place, Hits>) -> Locality {
-        let own = |p: &Place| hits.get(p).map_or(0, Hits::weight);
-        let scored: Vec<(u32, Place)> = cands
-            .iter()
-            .map(|p| (own(p) + self.ancestors(*p).iter().map(own).sum::<u32>(), *p))
-            .collect();
-        let best = scored.iter().map(|s| s.0).max().unwrap_or(0);
-        let mut out: Option<Locality> = None;
-        for (_, p) in scored.iter().filter(|s| s.0 == best) {
-            let loc = self.locality_of(*p);
-            out = Some(match out {
-                None => loc,
-                Some(prev) => Locality {
-                    province: agree(prev.province, loc.province),
-                    city: agree(prev.city, loc.city),
-                    county: agree(prev.county, loc.county),
-                    township: agree(prev.township, loc.township),
-                    level: agree(prev.level, loc.level),
-                },
-            });
-        }
-        let mut loc = out.unwrap_or_default();
-        // When the tied candidates disagree on a lower field but agree
-        // above, a city is only meaningful with its province, etc.; and
-        // the four municipalities never have a city, which `locality_of`
-        // already ensures.
-        if loc.province.is_none() {
-            loc.city = None;
-        }
-        loc
+    /// The township called `name` in a county, if the gazetteer has it.
+    pub(crate) fn township_in(&self, county: u32, name: &str) -> Option<Place> {
+        let e = self.entry(name)?;
+        e.entry.places.iter().copied().find(|p| match p {
+            Place::Township(t) => self.townships[*t as usize].county == county,
+            _ => false,
+        })
     }
 }
 
-/// How often `body` refers to itself as a township, a county and a city:
-/// the occurrences of each word of [`TOWNSHIP_SELF`], [`COUNTY_SELF`] and
-/// [`CITY_SELF`] (what `body.matches(word).count()` summed per list gives,
-/// in one pass: every word starts with 我, 全, 本, 镇 or 乡 and none
-/// overlaps itself).
-fn self_references(body: &str) -> [usize; 3] {
-    let mut counts = [0usize; 3];
-    for (i, c) in body.char_indices() {
-        if !matches!(c, '我' | '全' | '本' | '镇' | '乡') {
-            continue;
-        }
-        let rest = &body[i..];
-        let lists: [&[&str]; 3] = [&TOWNSHIP_SELF, &COUNTY_SELF, &CITY_SELF];
-        for (n, list) in counts.iter_mut().zip(lists) {
-            *n += list.iter().filter(|w| rest.starts_with(**w)).count();
-        }
-    }
-    counts
+/// A name of the gazetteer as found in a text: its index and entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameRef<'g> {
+    /// Index of the name (stable for one gazetteer).
+    pub id: u32,
+    /// The name and the places it may denote.
+    pub entry: &'g NameEntry,
 }
 
-/// Mentions of one place, by zone.
-#[derive(Debug, Default, Clone, Copy)]
-struct Hits {
-    path: u32,
-    strong: u32,
-    body: u32,
-}
-
-impl Hits {
-    /// A path clue outweighs a title clue, which outweighs many mentions in
-    /// running text; each zone is capped so one repeated name cannot drown
-    /// the others.
-    fn weight(&self) -> u32 {
-        8 * self.path.min(2) + 4 * self.strong.min(3) + self.body.min(4)
+impl NameRef<'_> {
+    /// The name as matched.
+    pub fn name(&self) -> &str {
+        &self.entry.name
     }
-}
 
-fn agree<T: PartialEq>(a: Option<T>, b: Option<T>) -> Option<T> {
-    match (a, b) {
-        (Some(a), Some(b)) if a == b => Some(a),
-        _ => None,
+    /// The places the name may denote.
+    pub fn places(&self) -> &[Place] {
+        &self.entry.places
     }
-}
 
-/// The parts of a relative path worth matching: folder names and the file
-/// stem, each also split at `-`, `_`, spaces and dots (`2020-闵行区七宝镇-…`).
-fn path_parts(path: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let segs: Vec<&str> = path.split(['/', '\\']).filter(|s| !s.is_empty()).collect();
-    for (i, seg) in segs.iter().enumerate() {
-        let seg = if i + 1 == segs.len() {
-            seg.rsplit_once('.').map_or(*seg, |(stem, _)| stem)
-        } else {
-            seg
-        };
-        parts.push(seg);
-        let pieces: Vec<&str> =
-            seg.split(['-', '_', ' ', '.', '—']).filter(|s| !s.is_empty()).collect();
-        if pieces.len() > 1 {
-            parts.extend(pieces);
-        }
+    /// A name that is an ordinary word (`城区`, `郊区`, `矿区`): a place
+    /// only as a whole path part or written in a chain (`郊区大通镇`).
+    pub fn is_path_only(&self) -> bool {
+        self.entry.trust == Trust::PathOnly
     }
-    parts
+
+    /// A short name (`乐山`) or a two-character one (`渠县`): too easily
+    /// part of other words to count in running text unless it is a word
+    /// of its own.
+    pub fn is_short(&self) -> bool {
+        self.entry.trust != Trust::Full
+    }
 }
 
 /// The short name people write for a place: `四川省` → `四川`,
@@ -677,39 +541,42 @@ pub fn short_name(name: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn clues<'a>(path: &'a str, strong: &[&str], body: &'a str) -> Clues<'a> {
-        Clues { path, strong: strong.iter().map(|s| s.to_string()).collect(), body }
-    }
-
-    proptest::proptest! {
-        /// One pass counts what `str::matches` counts word by word.
-        #[test]
-        fn self_references_count_like_matches(
-            body in proptest::string::string_regex("[我全本镇乡街道区县旗市党委政府的a ]{0,60}").unwrap()
-        ) {
-            let count = |words: &[&str]| -> usize { words.iter().map(|w| body.matches(w).count()).sum() };
-            proptest::prop_assert_eq!(
-                self_references(&body),
-                [count(&TOWNSHIP_SELF), count(&COUNTY_SELF), count(&CITY_SELF)]
-            );
-        }
+    fn names(text: &str) -> Vec<String> {
+        Gazetteer::bundled().matches(text, false).map(|(_, _, n)| n.name().to_string()).collect()
     }
 
     #[test]
     fn names_found_leftmost_longest_on_characters() {
+        assert_eq!(names("四川省达州市渠县有庆镇人民政府"), ["四川省", "达州市", "渠县", "有庆镇"]);
         let g = Gazetteer::bundled();
-        let mut found = Vec::new();
-        g.scan("四川省达州市渠县有庆镇人民政府", Zone::Body, |e| {
-            found.push(e.name.clone())
-        });
-        assert_eq!(
-            found,
-            ["四川省", "达州市", "有庆镇"],
-            "渠县 is weak: no government word follows"
-        );
-        let mut found = Vec::new();
-        g.scan("渠县人民政府", Zone::Body, |e| found.push(e.name.clone()));
-        assert_eq!(found, ["渠县"]);
+        let short: Vec<bool> =
+            g.matches("四川省达州市渠县", false).map(|(_, _, n)| n.is_short()).collect();
+        assert_eq!(short, [false, false, true], "渠县 has two characters");
+        // `城区` is a word: only a path part that is exactly it counts.
+        assert!(names("老城区改造").iter().all(|n| n != "城区"));
+        assert_eq!(g.matches("城区", true).count(), 1);
+    }
+
+    #[test]
+    fn short_names_mean_the_larger_place() {
+        let g = Gazetteer::bundled();
+        for (short, full) in [("岳阳", "岳阳市"), ("承德", "承德市"), ("黄山", "黄山市")]
+        {
+            let l = g.lookup(short);
+            assert_eq!(l.len(), 1, "{short}");
+            assert_eq!(l[0].city.as_deref(), Some(full));
+            assert_eq!(l[0].county, None, "{short} is not its county");
+        }
+        // Namesakes with no such relation stay ambiguous.
+        assert!(g.lookup("海南").len() > 1);
+    }
+
+    #[test]
+    fn junk_townships_are_not_in_the_gazetteer() {
+        // The copy made by tools/make-gazetteer has no township named `街道`.
+        let g = Gazetteer::bundled();
+        assert!(g.lookup("街道").is_empty());
+        assert!(names("各街道办事处").iter().all(|n| n != "街道"));
     }
 
     #[test]
@@ -739,76 +606,5 @@ mod tests {
         assert_eq!(tx[0].city.as_deref(), Some("嘉兴市"));
         assert!(g.official_names(Level::Province).contains(&"四川省"));
         assert!(g.official_names(Level::City).iter().all(|c| !NOT_A_CITY.contains(c)));
-    }
-
-    #[test]
-    fn yanshan_with_wanzhou_is_chongqing() {
-        // Seed 003: no place in the title, 燕山乡 and 万州区 in the body.
-        let body =
-            "依据《万州区法治政府建设实施方案（2016—2020年）》，我乡在区委区政府的正确领导下。\
-                    今年来，燕山乡的法治政府建设工作取得了一定的成绩。";
-        let loc =
-            Gazetteer::bundled().resolve(&clues("", &["关于2020年法治政府建设情况的报告"], body));
-        assert_eq!(loc.township.as_deref(), Some("燕山乡"));
-        assert_eq!(loc.county.as_deref(), Some("万州区"));
-        assert_eq!(loc.city, None);
-        assert_eq!(loc.province.as_deref(), Some("重庆市"));
-        assert_eq!(loc.level, Some(Level::Township));
-    }
-
-    #[test]
-    fn chengguan_alone_is_ambiguous() {
-        let loc = Gazetteer::bundled().resolve(&clues(
-            "",
-            &["城关镇2023年法治政府建设年度报告"],
-            "现将我镇2023年法治政府建设情况报告如下。",
-        ));
-        assert_eq!(loc.township.as_deref(), Some("城关镇"));
-        assert_eq!((loc.county, loc.city, loc.province), (None, None, None));
-        assert_eq!(loc.level, Some(Level::Township));
-    }
-
-    #[test]
-    fn short_county_name_in_title() {
-        // `渠县` is two characters: weak, but trusted in a title.
-        let loc = Gazetteer::bundled().resolve(&clues("", &["中共渠县有庆镇委员会"], ""));
-        assert_eq!(loc.city.as_deref(), Some("达州市"));
-        assert_eq!(loc.county.as_deref(), Some("渠县"));
-    }
-
-    #[test]
-    fn weak_names_in_running_text() {
-        // `提高县级` must not count as 高县, `市和县` not as 和县.
-        let loc = Gazetteer::bundled().resolve(&clues(
-            "",
-            &[],
-            "全县要提高县级统筹能力，省、市和县三级联动，全县上下一心。",
-        ));
-        assert_eq!(loc, Locality::default());
-    }
-
-    #[test]
-    fn district_from_delivery_line() {
-        let loc = Gazetteer::bundled().resolve(&clues(
-            "encodings-raw/hailar-district-gwr-2012.gb18030.txt",
-            &["----2012年2月29日在海拉尔区第十三届人民代表大会第六次会议上"],
-            "全区经济持续发展。",
-        ));
-        assert_eq!(loc.county.as_deref(), Some("海拉尔区"));
-        assert_eq!(loc.city.as_deref(), Some("呼伦贝尔市"));
-        assert_eq!(loc.province.as_deref(), Some("内蒙古自治区"));
-        assert_eq!(loc.level, Some(Level::County));
-    }
-
-    #[test]
-    fn folders_disambiguate() {
-        let loc = Gazetteer::bundled().resolve(&clues(
-            "重庆市/万州区/燕山乡-2021.txt",
-            &["关于2021年法治政府建设情况的报告"],
-            "",
-        ));
-        assert_eq!(loc.province.as_deref(), Some("重庆市"));
-        assert_eq!(loc.county.as_deref(), Some("万州区"));
-        assert_eq!(loc.township.as_deref(), Some("燕山乡"));
     }
 }

@@ -8,10 +8,11 @@
 //! never touches the index. The [`MetadataTable`] is loaded once per build
 //! by the caller and shared by all threads.
 
+use crate::corpus::evidence::{Clue, Source, StoredEvidence};
 use crate::corpus::overrides::{self, MetadataTable};
 use crate::corpus::walk::{CorpusFile, FileKind};
 use crate::corpus::{decode, docx, hardwrap, html, metadata, pdf, sidecar, structure};
-use crate::corpus::{Metadata, SkipReason, Structure};
+use crate::corpus::{Evidence, Metadata, SkipReason, Structure};
 use crate::isolate;
 use crate::text::normalize;
 
@@ -22,6 +23,9 @@ pub struct Report {
     pub rel: String,
     /// Metadata after sidecar overrides.
     pub meta: Metadata,
+    /// The evidence behind every metadata field (`reports --explain`);
+    /// an overridden field names its override.
+    pub evidence: StoredEvidence,
     /// Sections and passages.
     pub structure: Structure,
     /// Encoding the bytes were decoded from (`utf-8`, `gb18030`,
@@ -128,25 +132,32 @@ fn read_unguarded(file: &CorpusFile, table: &MetadataTable) -> Result<Report, Sk
         hasher.update(b"\n");
     }
     let text_hash = hasher.finalize().to_hex().to_string();
-    let mut meta = metadata::extract(&text, &file.rel, &hints);
+    let (mut meta, mut evidence) = metadata::extract_with_evidence(&text, &file.rel, &hints);
     // Overrides, least specific first: the corpus table, then the sidecars.
+    let before = meta.clone();
     let mut warnings = table.apply(&file.rel, &mut meta);
+    note_overrides(&before, &meta, overrides::FILE_NAME, &mut evidence);
     for candidate in sidecar::sidecar_candidates(&file.abs) {
         let name = candidate.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
         match std::fs::read_to_string(&candidate) {
             Ok(toml_text) => {
+                let before = meta.clone();
                 for err in sidecar::apply_overrides(&mut meta, &toml_text) {
                     warnings.push(format!("{name}: {err}"));
                 }
+                note_overrides(&before, &meta, &name, &mut evidence);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => warnings.push(format!("{name}: cannot read, ignored: {e}")),
         }
     }
+    evidence.compact();
+    let evidence = StoredEvidence::new(&evidence);
     let overrides = overrides_fingerprint(file, table);
     Ok(Report {
         rel: file.rel.clone(),
         meta,
+        evidence,
         structure,
         encoding,
         file_hash,
@@ -155,6 +166,39 @@ fn read_unguarded(file: &CorpusFile, table: &MetadataTable) -> Result<Report, Sk
         warnings,
         overrides,
     })
+}
+
+/// Records in the evidence the fields an override changed: the override
+/// is their clue, and the value it replaced a rejected candidate.
+fn note_overrides(before: &Metadata, after: &Metadata, by: &str, ev: &mut Evidence) {
+    let value = |m: &Metadata, field: &str| -> Option<String> {
+        match field {
+            "title" => m.title.clone(),
+            "issuer" => m.issuer.clone(),
+            "level" => m.level.map(|l| l.as_str().to_string()),
+            "province" => m.province.clone(),
+            "city" => m.city.clone(),
+            "county" => m.county.clone(),
+            "township" => m.township.clone(),
+            "year" => m.year.map(|y| y.to_string()),
+            "published" => m.published.clone(),
+            _ => None,
+        }
+    };
+    for field in crate::corpus::evidence::FIELDS {
+        let (old, new) = (value(before, field), value(after, field));
+        if old == new {
+            continue;
+        }
+        if let Some(f) = ev.field_mut(field) {
+            let extracted = f.clue.take();
+            f.rejected.clear();
+            if let Some(old) = old {
+                f.reject(old, extracted, format!("overridden by {by}"));
+            }
+            f.clue = Some(Clue::note(Source::Override, by.to_string()));
+        }
+    }
 }
 
 /// The fingerprint of the overrides that apply to a file (its

@@ -6,7 +6,11 @@
 //! [`Passage`]s, `metadata` and `locality` fill in [`Metadata`], and the
 //! index stores and returns them. Wire formats (JSON Lines) live in `output`.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
+
+use super::locality::short_name;
 
 /// The administrative level a report speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -130,6 +134,94 @@ pub struct Metadata {
     pub published: Option<String>,
 }
 
+/// What joins the names of a place's chain in its key (`四川省›达州市›渠县`).
+pub const CHAIN_SEPARATOR: char = '›';
+
+impl Metadata {
+    /// The identity of the report's place at `level`: the chain of official
+    /// names from the province down to that level, joined with `›`
+    /// (`四川省›达州市›渠县›有庆镇`; `北京市›朝阳区` for a district of a
+    /// municipality, which has no city). Unknown names above the level are
+    /// left out (`城关镇` when the county is unknown). `None` when the
+    /// field of that level is unknown, or for `national`.
+    ///
+    /// Two townships called 城关镇 have different keys: grouping by this
+    /// key never merges different places that share a name.
+    pub fn chain_key(&self, level: Level) -> Option<String> {
+        let fields = [&self.province, &self.city, &self.county, &self.township];
+        let depth = match level {
+            Level::National => return None,
+            Level::Province => 1,
+            Level::City => 2,
+            Level::County => 3,
+            Level::Township => 4,
+        };
+        fields[depth - 1].as_ref()?;
+        let parts: Vec<&str> = fields[..depth].iter().filter_map(|f| f.as_deref()).collect();
+        Some(parts.join(&CHAIN_SEPARATOR.to_string()))
+    }
+}
+
+/// The shortest display name of each chain key that is unambiguous among
+/// `keys`: the place's own name when no other key ends with the same name,
+/// else the name with the fewest qualifiers that tell it apart, province
+/// first, then the nearest unit above (`城关镇（河南）`, `城关镇（河南 新县）`,
+/// `永定区（福建）` / `永定区（湖南）`). Qualifiers use short names (`河南`
+/// for 河南省, `新疆` for 新疆维吾尔自治区). Keys that are not chains
+/// (`(unknown)`) are shown as they are.
+pub fn display_names<'a>(keys: impl IntoIterator<Item = &'a str>) -> HashMap<String, String> {
+    let mut by_leaf: HashMap<&str, Vec<Vec<&str>>> = HashMap::new();
+    for key in keys {
+        let parts: Vec<&str> = key.split(CHAIN_SEPARATOR).collect();
+        let leaf = parts[parts.len() - 1];
+        let group = by_leaf.entry(leaf).or_default();
+        if !group.contains(&parts) {
+            group.push(parts);
+        }
+    }
+    let short = |n: &str| short_name(n).unwrap_or(n).to_string();
+    let mut out = HashMap::new();
+    for (leaf, group) in by_leaf {
+        if group.len() == 1 {
+            out.insert(group[0].join(&CHAIN_SEPARATOR.to_string()), leaf.to_string());
+            continue;
+        }
+        // Qualifiers: the province, then as few units below it as tell the
+        // places apart, the nearest unit above the place first.
+        let depth = group.iter().map(|p| p.len() - 1).max().unwrap_or(0);
+        let mut sets: Vec<Vec<usize>> = (0u32..(1 << depth.saturating_sub(1)))
+            .map(|mask| {
+                let mut set = vec![0];
+                set.extend((1..depth).filter(|i| mask & (1 << (i - 1)) != 0));
+                set
+            })
+            .collect();
+        let rank = |i: &usize| depth - *i;
+        sets.sort_by_key(|s| (s.len(), s.iter().skip(1).map(rank).collect::<Vec<_>>()));
+        let label = |parts: &[&str], set: &[usize]| {
+            let q: Vec<String> =
+                set.iter().filter(|&&i| i + 1 < parts.len()).map(|&i| short(parts[i])).collect();
+            if q.is_empty() {
+                leaf.to_string()
+            } else {
+                format!("{leaf}（{}）", q.join(" "))
+            }
+        };
+        let chosen = sets.iter().find(|set| {
+            let labels: Vec<String> = group.iter().map(|p| label(p, set)).collect();
+            labels.iter().enumerate().all(|(i, l)| !labels[..i].contains(l))
+        });
+        for parts in &group {
+            let name = match chosen {
+                Some(set) => label(parts, set),
+                None => parts.join(&CHAIN_SEPARATOR.to_string()),
+            };
+            out.insert(parts.join(&CHAIN_SEPARATOR.to_string()), name);
+        }
+    }
+    out
+}
+
 /// One top-level section of a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
@@ -162,4 +254,64 @@ pub struct Structure {
     pub sections: Vec<Section>,
     /// Passages in document order.
     pub passages: Vec<Passage>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(p: &str, c: Option<&str>, county: Option<&str>, t: Option<&str>) -> Metadata {
+        Metadata {
+            province: Some(p.to_string()),
+            city: c.map(String::from),
+            county: county.map(String::from),
+            township: t.map(String::from),
+            ..Metadata::default()
+        }
+    }
+
+    #[test]
+    fn chain_keys() {
+        let m = meta("四川省", Some("达州市"), Some("渠县"), Some("有庆镇"));
+        assert_eq!(m.chain_key(Level::Township).as_deref(), Some("四川省›达州市›渠县›有庆镇"));
+        assert_eq!(m.chain_key(Level::County).as_deref(), Some("四川省›达州市›渠县"));
+        assert_eq!(m.chain_key(Level::City).as_deref(), Some("四川省›达州市"));
+        assert_eq!(m.chain_key(Level::Province).as_deref(), Some("四川省"));
+        assert_eq!(m.chain_key(Level::National), None);
+        let m = meta("北京市", None, Some("朝阳区"), None);
+        assert_eq!(m.chain_key(Level::County).as_deref(), Some("北京市›朝阳区"));
+        assert_eq!(m.chain_key(Level::City), None);
+        assert_eq!(m.chain_key(Level::Township), None);
+        // An ambiguous township keeps what is known.
+        let m = Metadata { township: Some("城关镇".into()), ..Metadata::default() };
+        assert_eq!(m.chain_key(Level::Township).as_deref(), Some("城关镇"));
+    }
+
+    #[test]
+    fn shortest_unambiguous_names() {
+        let keys = [
+            "河南省›信阳市›新县›城关镇",
+            "河南省›信阳市›固始县›城关镇",
+            "湖北省›襄阳市›保康县›城关镇",
+            "四川省›达州市›渠县›有庆镇",
+            "福建省›龙岩市›永定区",
+            "湖南省›张家界市›永定区",
+            "(unknown)",
+        ];
+        let names = display_names(keys);
+        assert_eq!(names["四川省›达州市›渠县›有庆镇"], "有庆镇");
+        assert_eq!(names["河南省›信阳市›新县›城关镇"], "城关镇（河南 新县）");
+        assert_eq!(names["河南省›信阳市›固始县›城关镇"], "城关镇（河南 固始）");
+        assert_eq!(names["湖北省›襄阳市›保康县›城关镇"], "城关镇（湖北 保康）");
+        assert_eq!(names["福建省›龙岩市›永定区"], "永定区（福建）");
+        assert_eq!(names["湖南省›张家界市›永定区"], "永定区（湖南）");
+        assert_eq!(names["(unknown)"], "(unknown)");
+        // Unique by province alone: only the province is added.
+        let names = display_names(["河南省›信阳市›新县›城关镇", "湖北省›襄阳市›保康县›城关镇"]);
+        assert_eq!(names["河南省›信阳市›新县›城关镇"], "城关镇（河南）");
+        // A municipality's district and a namesake elsewhere.
+        let names = display_names(["北京市›朝阳区", "吉林省›长春市›朝阳区"]);
+        assert_eq!(names["北京市›朝阳区"], "朝阳区（北京）");
+        assert_eq!(names["吉林省›长春市›朝阳区"], "朝阳区（吉林）");
+    }
 }

@@ -743,7 +743,7 @@ fn documents(
     overrides: Option<String>,
 ) -> (ReportRecord, Vec<TantivyDocument>) {
     let Prepared { report, passages, headings } = prepared;
-    let Report { rel, meta, structure, encoding, text_hash, .. } = report;
+    let Report { rel, meta, evidence, structure, encoding, text_hash, .. } = report;
     let mut docs = Vec::with_capacity(structure.passages.len() + 1);
     let mut chars = 0u64;
     let mut ordinal = 0u64;
@@ -798,6 +798,7 @@ fn documents(
         text_hash,
         stamp,
         overrides,
+        evidence,
     };
     docs.push(report_doc(fields, &record));
     (record, docs)
@@ -852,6 +853,9 @@ fn report_doc(fields: &Fields, record: &ReportRecord) -> TantivyDocument {
     ReportFields::new(&record.meta, report_num(&record.id)).add_to(fields, &mut doc);
     doc.add_u64(fields.chars, record.chars);
     doc.add_text(fields.data, serde_json::to_string(record).expect("record serializes"));
+    if !record.evidence.as_str().is_empty() {
+        doc.add_text(fields.evidence, record.evidence.as_str());
+    }
     doc
 }
 

@@ -142,8 +142,7 @@ impl IndexReader {
             .into_par_iter()
             .map(|addr| -> tantivy::Result<ReportRecord> {
                 let doc: TantivyDocument = self.searcher.doc(addr)?;
-                let data = doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("");
-                serde_json::from_str(data).map_err(corrupt)
+                record_of(&doc, &self.fields)
             })
             .collect::<tantivy::Result<_>>()?;
         let mut cache = self.cache.lock().expect("cache lock");
@@ -230,8 +229,7 @@ impl IndexReader {
             .into_iter()
             .map(|addr| -> tantivy::Result<Arc<ReportRecord>> {
                 let doc: TantivyDocument = self.searcher.doc(addr)?;
-                let data = doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("");
-                Ok(Arc::new(serde_json::from_str(data).map_err(corrupt)?))
+                Ok(Arc::new(record_of(&doc, &self.fields)?))
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
         out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -299,14 +297,23 @@ pub fn load_record(
                 // `rid` is on report documents only; `path` also on the
                 // record of a skipped file, which has no stored report id.
                 if doc.get_first(fields.report).is_some() {
-                    let data = doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("");
-                    return Ok(Some(serde_json::from_str(data).map_err(corrupt)?));
+                    return Ok(Some(record_of(&doc, fields)?));
                 }
             }
             postings.advance();
         }
     }
     Ok(None)
+}
+
+/// The record a report document holds, with its evidence.
+fn record_of(doc: &TantivyDocument, fields: &Fields) -> tantivy::Result<ReportRecord> {
+    let data = doc.get_first(fields.data).and_then(|v| v.as_str()).unwrap_or("");
+    let mut record: ReportRecord = serde_json::from_str(data).map_err(corrupt)?;
+    if let Some(ev) = doc.get_first(fields.evidence).and_then(|v| v.as_str()) {
+        record.evidence = crate::corpus::evidence::StoredEvidence::from_stored(ev);
+    }
+    Ok(record)
 }
 
 fn term_query(field: tantivy::schema::Field, value: &str) -> TermQuery {

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::corpus::evidence::StoredEvidence;
 use crate::corpus::{Metadata, Section};
 
 /// How we recognise a file without reading it again.
@@ -43,6 +44,11 @@ pub struct ReportRecord {
     /// Fingerprint of the metadata overrides (sidecar, `metadata.csv`)
     /// that applied, so that changing one reindexes the report.
     pub overrides: Option<String>,
+    /// The evidence behind the metadata (`reports --explain`), kept in
+    /// the report document's own `evidence` field rather than in its JSON
+    /// record, so that commands that read records do not parse it.
+    #[serde(skip)]
+    pub evidence: StoredEvidence,
 }
 
 /// A corpus file that was not indexed.

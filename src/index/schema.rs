@@ -59,7 +59,7 @@ pub const KIND_FOLDERS: &str = "folders";
 pub const FOLDERS_PATH: &str = "\u{0}folders";
 
 /// Separator of the links of a place chain (`四川省›达州市›渠县`).
-pub const CHAIN_SEP: char = '›';
+pub const CHAIN_SEP: char = crate::corpus::report::CHAIN_SEPARATOR;
 
 /// `flags` bit: the passage is a heading standing on its own line.
 pub const FLAG_HEADING: u64 = 1;
@@ -119,6 +119,8 @@ pub struct Fields {
     pub hwords: Field,
     /// JSON record of a report, skipped file or the manifest (stored only).
     pub data: Field,
+    /// A report's metadata evidence (stored only, read by `--explain`).
+    pub evidence: Field,
 }
 
 /// The place fields with their levels, from the top down.
@@ -158,6 +160,7 @@ impl Fields {
             words: b.add_text_field("words", gram(JIEBA, IndexRecordOption::WithFreqs)),
             hwords: b.add_text_field("hwords", gram(JIEBA_HEADINGS, IndexRecordOption::WithFreqs)),
             data: b.add_text_field("data", STORED),
+            evidence: b.add_text_field("evidence", STORED),
         };
         (b.build(), fields)
     }
@@ -207,15 +210,12 @@ pub fn place_field_name(level: Level) -> Option<&'static str> {
     }
 }
 
-/// The chain key of a report's place at one level: the known links from
-/// the province down to that level, joined by [`CHAIN_SEP`]
-/// (`四川省›达州市›渠县`); `None` when the report has no name at that level.
+/// The chain key of a report's place at one level (see
+/// [`Metadata::chain_key`]): the known links from the province down to that
+/// level, joined by [`CHAIN_SEP`] (`四川省›达州市›渠县`); `None` when the
+/// report has no name at that level.
 pub fn place_key(meta: &Metadata, level: Level) -> Option<String> {
-    let links = [&meta.province, &meta.city, &meta.county, &meta.township];
-    let depth = PLACE_LEVELS.iter().position(|l| *l == level)?;
-    links[depth].as_ref()?;
-    let chain: Vec<&str> = links[..=depth].iter().filter_map(|l| l.as_deref()).collect();
-    Some(chain.join(&CHAIN_SEP.to_string()))
+    meta.chain_key(level)
 }
 
 /// The last link of a chain key (the place's own name).
