@@ -20,6 +20,7 @@ struct GroupData {
     path: Option<String>,
     reports: usize,
     reports_matching: usize,
+    reports_share: f64,
     passages_matching: usize,
     mentions: usize,
     chars: u64,
@@ -34,6 +35,7 @@ struct SeriesData {
     mentions: Option<usize>,
     passages_matching: Option<usize>,
     reports_matching: Option<usize>,
+    reports_share: Option<f64>,
     per_10k_chars: Option<f64>,
 }
 
@@ -479,4 +481,57 @@ fn export_rows_are_the_counted_passages() {
     let shown = ok(&["show", report, "--json"]);
     let passages = json_lines(&shown).iter().filter(|(t, _)| t == "passage").count();
     assert_eq!(rows.iter().filter(|r| r["report"] == report).count(), passages);
+}
+
+#[test]
+fn shares_sorting_and_matching_groups() {
+    let (groups, total) = count_groups(&["枫桥经验", "--by", "report"]);
+    assert!(groups.iter().any(|g| g.reports_matching == 0), "zeros are listed by default");
+    for g in groups.iter().chain([&total]) {
+        let share = if g.reports == 0 { 0.0 } else { g.reports_matching as f64 / g.reports as f64 };
+        assert!((g.reports_share - share).abs() < 1e-4, "{g:?}");
+    }
+    // --matching keeps the groups with a match, and only those.
+    let (matching, _) = count_groups(&["枫桥经验", "--by", "report", "--matching"]);
+    assert_eq!(matching.len(), total.reports_matching);
+    assert!(matching.iter().all(|g| g.passages_matching > 0));
+    // --sort mentions: descending, ties in key order.
+    let (sorted, _) = count_groups(&["依法行政", "--by", "year", "--sort", "mentions"]);
+    assert!(sorted.windows(2).all(|w| w[0].mentions >= w[1].mentions));
+    let (by_rate, _) = count_groups(&["依法行政", "--by", "year", "--sort", "rate"]);
+    assert!(by_rate.windows(2).all(|w| w[0].per_10k_chars >= w[1].per_10k_chars));
+    let (plain, _) = count_groups(&["依法行政", "--by", "year"]);
+    let mut a: Vec<&str> = sorted.iter().map(|g| g.key.as_str()).collect();
+    let mut b: Vec<&str> = plain.iter().map(|g| g.key.as_str()).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "sorting keeps every group");
+    // The human table shows the share as a percentage.
+    let out = ok(&["count", "枫桥经验", "--by", "level"]);
+    assert!(out.contains("share") && out.contains('%'), "{out}");
+    let (code, _, err) = on_bundled(&["count", "x", "--by", "year,level", "--sort", "rate"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn trend_measures_are_the_count_figures() {
+    let (groups, _) = count_groups(&["依法行政", "--by", "level"]);
+    for (measure, of) in [
+        ("rate", Box::new(|g: &GroupData| g.per_10k_chars) as Box<dyn Fn(&GroupData) -> f64>),
+        ("share", Box::new(|g: &GroupData| g.reports_share)),
+        ("mentions", Box::new(|g: &GroupData| g.mentions as f64)),
+        ("reports", Box::new(|g: &GroupData| g.reports_matching as f64)),
+    ] {
+        let out = ok(&["trend", "依法行政", "--by", "level", "--measure", measure, "--csv"]);
+        let mut rd = csv::Reader::from_reader(out.as_bytes());
+        for (r, g) in rd.records().map(Result::unwrap).zip(&groups) {
+            assert_eq!(&r[0], g.key.as_str());
+            let v: f64 = r[3].parse().unwrap();
+            assert!((v - of(g)).abs() < 1e-3, "{measure} {}: {v} vs {}", g.key, of(g));
+        }
+        let human = ok(&["trend", "依法行政", "--by", "level", "--measure", measure]);
+        assert!(!human.is_empty());
+    }
+    let (code, _, _) = on_bundled(&["trend", "x", "--measure", "weekday"]);
+    assert_eq!(code, 2);
 }

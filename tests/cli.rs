@@ -77,6 +77,7 @@ struct GroupData {
     path: Option<String>,
     reports: usize,
     reports_matching: usize,
+    reports_share: f64,
     passages_matching: usize,
     mentions: usize,
     chars: u64,

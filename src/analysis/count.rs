@@ -180,12 +180,61 @@ pub struct Group {
 }
 
 impl Group {
+    /// The share of the group's reports that match (0 without reports):
+    /// "x% of township reports mention 枫桥经验".
+    pub fn reports_share(&self) -> f64 {
+        if self.reports == 0 {
+            0.0
+        } else {
+            self.reports_matching as f64 / self.reports as f64
+        }
+    }
+
     /// Mentions per 10,000 characters of the group's text.
     pub fn per_10k_chars(&self) -> f64 {
         if self.chars == 0 {
             0.0
         } else {
             self.mentions as f64 * 10_000.0 / self.chars as f64
+        }
+    }
+}
+
+/// How `count --sort` orders the groups of a one-key table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    /// The key's own order (years ascending, places by name…).
+    #[default]
+    Key,
+    /// Most mentions first.
+    Mentions,
+    /// Highest rate (mentions per 10,000 characters) first.
+    Rate,
+    /// Highest share of reports matching first.
+    Share,
+}
+
+impl SortBy {
+    /// Parses a `--sort` value.
+    pub fn parse(s: &str) -> Option<SortBy> {
+        Some(match s {
+            "key" => SortBy::Key,
+            "mentions" => SortBy::Mentions,
+            "rate" => SortBy::Rate,
+            "share" => SortBy::Share,
+            _ => return None,
+        })
+    }
+
+    /// Orders groups already in key order (a stable sort: ties keep it).
+    pub fn sort(self, groups: &mut [Group]) {
+        match self {
+            SortBy::Key => {}
+            SortBy::Mentions => groups.sort_by(|a, b| b.mentions.cmp(&a.mentions)),
+            SortBy::Rate => groups.sort_by(|a, b| b.per_10k_chars().total_cmp(&a.per_10k_chars())),
+            SortBy::Share => {
+                groups.sort_by(|a, b| b.reports_share().total_cmp(&a.reports_share()))
+            }
         }
     }
 }

@@ -11,6 +11,6 @@ pub mod keyness;
 pub mod kwic;
 pub mod trend;
 
-pub use count::{count, pivot, CountTable, Group, GroupBy, Pivot};
+pub use count::{count, pivot, CountTable, Group, GroupBy, Pivot, SortBy};
 pub use kwic::{kwic, KwicLine, KwicSort};
-pub use trend::{trend, Trend, TrendRow};
+pub use trend::{trend, Measure, Trend, TrendRow};

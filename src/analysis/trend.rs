@@ -38,6 +38,63 @@ impl TrendRow {
     }
 }
 
+/// What a trend cell shows of its `count` group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Measure {
+    /// Mentions per 10,000 characters of the group's text (the default).
+    #[default]
+    Rate,
+    /// The share of the group's reports that match, in percent.
+    Share,
+    /// Mentions.
+    Mentions,
+    /// Reports that match.
+    Reports,
+}
+
+impl Measure {
+    /// Parses a `--measure` value.
+    pub fn parse(s: &str) -> Option<Measure> {
+        Some(match s {
+            "rate" => Measure::Rate,
+            "share" => Measure::Share,
+            "mentions" => Measure::Mentions,
+            "reports" => Measure::Reports,
+            _ => return None,
+        })
+    }
+
+    /// The cell's value.
+    pub fn value(self, g: &Group) -> f64 {
+        match self {
+            Measure::Rate => g.per_10k_chars(),
+            Measure::Share => g.reports_share() * 100.0,
+            Measure::Mentions => g.mentions as f64,
+            Measure::Reports => g.reports_matching as f64,
+        }
+    }
+
+    /// The value as a table shows it (`decimals` for rates).
+    pub fn format(self, g: &Group, decimals: usize) -> String {
+        match self {
+            Measure::Rate => format!("{:.*}", decimals, g.per_10k_chars()),
+            Measure::Share => format!("{:.1}%", g.reports_share() * 100.0),
+            Measure::Mentions => g.mentions.to_string(),
+            Measure::Reports => g.reports_matching.to_string(),
+        }
+    }
+
+    /// What the numbers are, for axis labels and legends.
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::Rate => "mentions per 10,000 characters",
+            Measure::Share => "% of reports mentioning",
+            Measure::Mentions => "mentions",
+            Measure::Reports => "reports mentioning",
+        }
+    }
+}
+
 /// A trend table.
 #[derive(Debug, Clone)]
 pub struct Trend {

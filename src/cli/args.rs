@@ -224,6 +224,15 @@ pub struct CountArgs {
     /// characters.
     #[arg(long)]
     pub raw: bool,
+    /// Only groups with at least one matching passage (with `--by report`:
+    /// only the reports that match).
+    #[arg(long)]
+    pub matching: bool,
+    /// Order the groups: key (the default: years ascending, places by
+    /// name), mentions, rate (per 10,000 characters) or share (of reports
+    /// matching), highest first. One key only.
+    #[arg(long, default_value = "key", value_name = "ORDER")]
+    pub sort: String,
     /// JSON Lines output: one `group` per group, then a `summary`.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -236,13 +245,15 @@ pub struct CountArgs {
 const COUNT_AFTER_HELP: &str = "\
 Output shapes:
   --json  one line per group, {\"type\": \"group\", \"data\": {key, reports,
-          reports_matching, passages_matching, mentions, chars, per_10k_chars}}
+          reports_matching, reports_share, passages_matching, mentions, chars,
+          per_10k_chars}}
           (+ path with --by report), then a \"summary\" with the same fields
           over everything. With two keys (--by year,province) there is one
           group per combination that has reports: key is the first key's
           value and key2 the second's.
   --csv   a header naming the keys (year[,province][,path]), then reports,
-          reports_matching, passages_matching, mentions, chars, per_10k_chars;
+          reports_matching, reports_share, passages_matching, mentions, chars,
+          per_10k_chars;
           one row per group (per combination with two keys), no total row.
   Rates divide by the text of the whole group, matched or not. With two
   keys the human table is a pivot: rows = first key, columns = second key,

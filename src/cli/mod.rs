@@ -356,6 +356,15 @@ impl Ctx {
 
     fn count(self, a: CountArgs) -> Result<Exit> {
         let by = GroupBy::parse_keys(&a.by).map_err(UsageError)?;
+        let sort = analysis::SortBy::parse(&a.sort).ok_or_else(|| {
+            UsageError(format!(
+                "unknown --sort {:?}; use key, mentions, rate or share",
+                a.sort
+            ))
+        })?;
+        if by.len() == 2 && sort != analysis::SortBy::Key {
+            bail!(UsageError("--sort orders a one-key table; a pivot keeps its keys' order".into()));
+        }
         let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
         let matcher = matcher
             .ok_or_else(|| UsageError("count needs words to count, not only filters".into()))?;
@@ -363,7 +372,12 @@ impl Ctx {
         warn_unmatched_places(&reader, &filters);
         let mut out = self.stdout(a.json || a.csv);
         let summary = if let [rows, cols] = by[..] {
-            let p = analysis::pivot(&reader, &matcher, &filters, rows, cols)?;
+            let mut p = analysis::pivot(&reader, &matcher, &filters, rows, cols)?;
+            if a.matching {
+                for groups in [&mut p.cells, &mut p.row_totals, &mut p.col_totals] {
+                    groups.retain(|g| g.passages_matching > 0);
+                }
+            }
             if a.json {
                 for g in &p.cells {
                     json::line(&mut out, "group", &json::GroupJson::new(g))?;
@@ -376,7 +390,11 @@ impl Ctx {
             }
             p.summary
         } else {
-            let table = analysis::count(&reader, &matcher, &filters, by[0])?;
+            let mut table = analysis::count(&reader, &matcher, &filters, by[0])?;
+            if a.matching {
+                table.groups.retain(|g| g.passages_matching > 0);
+            }
+            sort.sort(&mut table.groups);
             if a.json {
                 for g in &table.groups {
                     json::line(&mut out, "group", &json::GroupJson::new(g))?;
@@ -400,7 +418,10 @@ impl Ctx {
                 rows.push(count_row("all".into(), &table.summary));
                 human::print_table(
                     &mut out,
-                    &[&a.by, "reports", "matching", "passages", "mentions", "chars", "per 10k"],
+                    &[
+                        &a.by, "reports", "matching", "share", "passages", "mentions", "chars",
+                        "per 10k",
+                    ],
                     &rows,
                     1,
                 )?;
@@ -607,6 +628,7 @@ fn count_csv(out: &mut dyn Write, by: &[GroupBy], groups: &[analysis::Group]) ->
     headers.extend([
         "reports",
         "reports_matching",
+        "reports_share",
         "passages_matching",
         "mentions",
         "chars",
@@ -623,6 +645,7 @@ fn count_csv(out: &mut dyn Write, by: &[GroupBy], groups: &[analysis::Group]) ->
             row.extend([
                 g.reports.to_string(),
                 g.reports_matching.to_string(),
+                format!("{:.4}", g.reports_share()),
                 g.passages_matching.to_string(),
                 g.mentions.to_string(),
                 g.chars.to_string(),
@@ -683,6 +706,7 @@ fn count_row(key: String, g: &analysis::Group) -> Vec<String> {
         key,
         g.reports.to_string(),
         g.reports_matching.to_string(),
+        format!("{:.1}%", g.reports_share() * 100.0),
         g.passages_matching.to_string(),
         g.mentions.to_string(),
         g.chars.to_string(),

@@ -1,6 +1,6 @@
 //! `baogao trend QUERY… --by KEY`: one column per query, one row per group,
 //! cells = mentions per 10,000 characters of the group's text (mentions
-//! with `--raw`), with bars and sparklines in the terminal and, with
+//! with `--raw`; any `--measure`), with bars and sparklines in the terminal and, with
 //! `--svg FILE`, a line chart.
 //!
 //! The numbers come from [`crate::analysis::trend`](mod@crate::analysis::trend), which runs `count`
@@ -25,7 +25,7 @@ use unicode_width::UnicodeWidthStr;
 use super::args::FilterArgs;
 use super::{flag_filters, warn_unmatched_places, Ctx, Exit, UsageError};
 use crate::analysis::count::UNKNOWN;
-use crate::analysis::{self, Group, GroupBy, Trend};
+use crate::analysis::{self, Group, GroupBy, Measure, Trend};
 use crate::output::chart::{self, LineChart, Series};
 use crate::output::{csv, human, json};
 use crate::query::{self, Expr, Matcher};
@@ -53,8 +53,13 @@ pub struct TrendArgs {
     #[allow(missing_docs)] // clap flattens the filter flags here
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Show and chart mentions instead of rates per 10,000 characters.
-    #[arg(long)]
+    /// What the cells show: rate (mentions per 10,000 characters of the
+    /// group's text, the default), share (% of the group's reports that
+    /// mention it), mentions, or reports (that mention it).
+    #[arg(long, default_value = "rate", value_name = "MEASURE")]
+    pub measure: String,
+    /// Show and chart mentions instead of rates (`--measure mentions`).
+    #[arg(long, conflicts_with = "measure")]
     pub raw: bool,
     /// Also write the chart as an SVG line chart to FILE.
     #[arg(long, value_name = "FILE")]
@@ -72,12 +77,14 @@ const TREND_AFTER_HELP: &str = "\
 Output shapes:
   --json  one line per group: {\"type\": \"row\", \"data\": {key, reports, chars,
           series: [{query, mentions, passages_matching, reports_matching,
-          per_10k_chars}, …]}} with one series entry per query, in order; in a
+          reports_share, per_10k_chars}, …]}} with one series entry per query,
+          in order (every measure, whatever --measure says); in a
           gap (a group without text, or a year without reports) the four
           figures are null. Then a \"summary\": {by, queries, rows, gaps,
           reports, chars, series: [totals per query]}.
-  --csv   KEY,reports,chars,QUERY1,QUERY2,… with rates per 10,000 characters
-          (mentions with --raw); empty cells in gaps.
+  --csv   KEY,reports,chars,QUERY1,QUERY2,… with the --measure of each cell
+          (rates per 10,000 characters by default; share as a fraction);
+          empty cells in gaps.
   Every cell is the figure `count QUERY --by KEY` gives for that group.";
 
 /// `trend --json` row and summary series entries.
@@ -91,6 +98,7 @@ struct SeriesJson<'a> {
     mentions: Option<usize>,
     passages_matching: Option<usize>,
     reports_matching: Option<usize>,
+    reports_share: Option<f64>,
     per_10k_chars: Option<f64>,
 }
 
@@ -101,6 +109,7 @@ impl<'a> SeriesJson<'a> {
             mentions: g.map(|g| g.mentions),
             passages_matching: g.map(|g| g.passages_matching),
             reports_matching: g.map(|g| g.reports_matching),
+            reports_share: g.map(|g| (g.reports_share() * 10_000.0).round() / 10_000.0),
             per_10k_chars: g.map(|g| round3(g.per_10k_chars())),
         }
     }
@@ -138,6 +147,16 @@ pub fn run(ctx: &Ctx, a: TrendArgs) -> Result<Exit> {
     let by = GroupBy::parse(&a.by).ok_or_else(|| {
         UsageError(format!("unknown --by key {:?}; use one of: {}", a.by, GroupBy::NAMES))
     })?;
+    let measure = if a.raw {
+        Measure::Mentions
+    } else {
+        Measure::parse(&a.measure).ok_or_else(|| {
+            UsageError(format!(
+                "unknown --measure {:?}; use rate, share, mentions or reports",
+                a.measure
+            ))
+        })?
+    };
     let filters = flag_filters(&a.filters)?;
     let labels: Vec<String> = a.queries.iter().map(|q| q.trim().to_string()).collect();
     let expand = |e: Expr| ctx.expand_concepts(e);
@@ -147,7 +166,7 @@ pub fn run(ctx: &Ctx, a: TrendArgs) -> Result<Exit> {
     let trend = analysis::trend(&reader, &matchers, &filters, by)?;
 
     if let Some(path) = &a.svg {
-        let svg = chart::svg(&line_chart(&trend, &labels, a.raw));
+        let svg = chart::svg(&line_chart(&trend, &labels, measure));
         std::fs::write(path, svg)
             .with_context(|| format!("cannot write the SVG chart to {}", path.display()))?;
         eprintln!("baogao: wrote the chart to {}", path.display());
@@ -195,15 +214,15 @@ pub fn run(ctx: &Ctx, a: TrendArgs) -> Result<Exit> {
                 let mut row = vec![r.key.clone(), r.reports.to_string(), r.chars.to_string()];
                 row.extend(r.cells.iter().map(|c| match c {
                     None => String::new(),
-                    Some(g) if a.raw => g.mentions.to_string(),
-                    Some(g) => format!("{:.3}", g.per_10k_chars()),
+                    Some(g) if measure == Measure::Share => format!("{:.4}", g.reports_share()),
+                    Some(g) => measure.format(g, 3),
                 }));
                 row
             })
             .collect();
         csv::write_table(&mut out, &headers, &rows)?;
     } else {
-        print_human(&mut out, &trend, &labels, a.raw)?;
+        print_human(&mut out, &trend, &labels, measure)?;
     }
     out.flush()?;
     let matched = trend.totals.iter().any(|g| g.mentions > 0 || g.passages_matching > 0);
@@ -231,31 +250,22 @@ fn matcher_of(q: &str, expand: &dyn Fn(Expr) -> Result<Expr>) -> Result<Matcher>
     Ok(matcher)
 }
 
-/// The value shown for a cell: a rate, or mentions with `raw`.
-fn value(g: &Group, raw: bool) -> f64 {
-    if raw {
-        g.mentions as f64
-    } else {
-        g.per_10k_chars()
-    }
-}
-
 /// The SVG chart of a trend. With `--by year` the `(unknown)` year is left
 /// out: the x axis is a time line, and "unknown" has no place on it (the
 /// table and JSON still show it).
-fn line_chart(trend: &Trend, labels: &[String], raw: bool) -> LineChart {
+fn line_chart(trend: &Trend, labels: &[String], measure: Measure) -> LineChart {
     let rows: Vec<_> =
         trend.rows.iter().filter(|r| !(trend.by == GroupBy::Year && r.key == UNKNOWN)).collect();
     LineChart {
         title: format!("{} — by {}", labels.join(" · "), trend.by.name()),
-        y_label: if raw { "mentions".into() } else { "mentions per 10,000 characters".into() },
+        y_label: measure.label().into(),
         x_labels: rows.iter().map(|r| r.key.clone()).collect(),
         series: labels
             .iter()
             .enumerate()
             .map(|(i, l)| Series {
                 label: l.clone(),
-                values: rows.iter().map(|r| r.cells[i].as_ref().map(|g| value(g, raw))).collect(),
+                values: rows.iter().map(|r| r.cells[i].as_ref().map(|g| measure.value(g))).collect(),
             })
             .collect(),
     }
@@ -268,12 +278,11 @@ fn print_human(
     out: &mut dyn WriteColor,
     trend: &Trend,
     labels: &[String],
-    raw: bool,
+    measure: Measure,
 ) -> std::io::Result<()> {
     let fmt = |g: &Option<Group>| match g {
         None => "—".to_string(),
-        Some(g) if raw => g.mentions.to_string(),
-        Some(g) => format!("{:.2}", g.per_10k_chars()),
+        Some(g) => measure.format(g, 2),
     };
     let names = super::place_names(trend.by, trend.rows.iter().map(|r| r.key.as_str()));
     let key_of = |key: &str| human::sanitize(&super::shown(&names, key));
@@ -299,7 +308,7 @@ fn print_human(
         .rows
         .iter()
         .flat_map(|r| r.cells.iter().flatten())
-        .map(|g| value(g, raw))
+        .map(|g| measure.value(g))
         .fold(0.0f64, f64::max);
     let text = |row: &[String]| -> String {
         row.iter()
@@ -328,7 +337,7 @@ fn print_human(
         let bars: Vec<String> = r
             .cells
             .iter()
-            .map(|c| c.as_ref().map(|g| chart::bar(value(g, raw), max, lane)).unwrap_or_default())
+            .map(|c| c.as_ref().map(|g| chart::bar(measure.value(g), max, lane)).unwrap_or_default())
             .collect();
         // Lanes up to the last non-empty bar, so that lines carry no
         // trailing blanks.
@@ -350,11 +359,11 @@ fn print_human(
         let label_w = labels.iter().map(|l| l.width()).max().unwrap_or(0);
         for (i, l) in labels.iter().enumerate() {
             let values: Vec<Option<f64>> =
-                trend.rows.iter().map(|r| r.cells[i].as_ref().map(|g| value(g, raw))).collect();
+                trend.rows.iter().map(|r| r.cells[i].as_ref().map(|g| measure.value(g))).collect();
             let peak = trend
                 .rows
                 .iter()
-                .filter_map(|r| r.cells[i].as_ref().map(|g| (value(g, raw), &r.key)))
+                .filter_map(|r| r.cells[i].as_ref().map(|g| (measure.value(g), &r.key)))
                 .fold(None::<(f64, &String)>, |best, (v, k)| match best {
                     Some((b, _)) if b >= v => best,
                     _ => Some((v, k)),
@@ -365,7 +374,11 @@ fn print_human(
             out.reset()?;
             match peak {
                 Some((v, k)) if v > 0.0 => {
-                    let v = if raw { format!("{v}") } else { format!("{v:.2}") };
+                    let v = match measure {
+                        Measure::Mentions | Measure::Reports => format!("{v}"),
+                        Measure::Share => format!("{v:.1}%"),
+                        Measure::Rate => format!("{v:.2}"),
+                    };
                     writeln!(out, "  max {v} ({})", key_of(k))?
                 }
                 _ => writeln!(out, "  no mentions")?,
@@ -384,7 +397,7 @@ fn print_human(
     writeln!(
         out,
         "{}; — = no text in the group",
-        if raw { "mentions" } else { "mentions per 10,000 characters (--raw: mentions)" }
+        measure.label()
     )
 }
 
