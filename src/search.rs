@@ -12,7 +12,7 @@
 //! returned page is loaded from the store, to be highlighted.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -53,6 +53,9 @@ pub struct Hit {
     pub text: String,
     /// Highlight spans, character offsets into `text`, sorted.
     pub matches: Vec<Range<usize>>,
+    /// With `--collapse`: how many lower-ranked hits are near-duplicates of
+    /// this one and were folded under it ([`dup_key`]); `None` otherwise.
+    pub copies: Option<usize>,
 }
 
 impl Hit {
@@ -90,17 +93,21 @@ pub struct Page {
     pub offset: usize,
     /// Hits to return after them (`None`: all).
     pub limit: Option<usize>,
+    /// Fold near-duplicate passages (the same boilerplate in many reports)
+    /// under the best-ranked of them: `offset` and `limit` then count
+    /// groups, and each returned hit says how many copies it stands for.
+    pub collapse: bool,
 }
 
 impl Page {
     /// The first `n` hits.
     pub fn first(n: usize) -> Page {
-        Page { offset: 0, limit: Some(n) }
+        Page { offset: 0, limit: Some(n), collapse: false }
     }
 
     /// Every hit.
     pub fn all() -> Page {
-        Page { offset: 0, limit: None }
+        Page { offset: 0, limit: None, collapse: false }
     }
 }
 
@@ -184,18 +191,23 @@ impl<'a> Searcher<'a> {
             ranker,
             terms: &terms,
             collection,
-            keep: page.limit.map(|l| page.offset.saturating_add(l)),
+            keep: if page.collapse {
+                None
+            } else {
+                page.limit.map(|l| page.offset.saturating_add(l))
+            },
         };
         let ranked = searcher.search(&query, &collector)?;
-        let chosen: Vec<Ranked> = ranked
-            .top
-            .into_iter()
-            .skip(page.offset)
-            .take(page.limit.unwrap_or(usize::MAX))
-            .collect();
+        let chosen: Vec<(Ranked, Option<usize>)> = if page.collapse {
+            self.collapse(ranked.top)?
+        } else {
+            ranked.top.into_iter().map(|r| (r, None)).collect()
+        };
+        let chosen: Vec<(Ranked, Option<usize>)> =
+            chosen.into_iter().skip(page.offset).take(page.limit.unwrap_or(usize::MAX)).collect();
         let hits: Vec<Hit> = chosen
             .into_par_iter()
-            .map(|r| -> Result<Hit, SearchError> {
+            .map(|(r, copies)| -> Result<Hit, SearchError> {
                 let doc = self.load(DocAddress::new(r.segment, r.doc))?;
                 let matches = match matcher {
                     Some(m) => m.highlights(&Normalized::new(&doc.text)),
@@ -209,10 +221,34 @@ impl<'a> Searcher<'a> {
                     ordinal: doc.ordinal,
                     text: doc.text,
                     matches,
+                    copies,
                 })
             })
             .collect::<Result<_, _>>()?;
         Ok(SearchResults { hits, total: ranked.total, reports: ranked.reports.len() })
+    }
+
+    /// Ranked hits folded by [`dup_key`]: the first (best-ranked) of each
+    /// group, in ranking order, with the number of later hits folded
+    /// under it. Reads the text of every hit (in parallel), so it costs
+    /// about what `kwic` costs; only hashes are kept.
+    fn collapse(&self, ranked: Vec<Ranked>) -> Result<Vec<(Ranked, Option<usize>)>, SearchError> {
+        let keys: Vec<u64> = ranked
+            .par_iter()
+            .map(|r| Ok(dup_key(&self.load(DocAddress::new(r.segment, r.doc))?.text)))
+            .collect::<Result<_, SearchError>>()?;
+        let mut group_of: HashMap<u64, usize> = HashMap::new();
+        let mut groups: Vec<(Ranked, Option<usize>)> = Vec::new();
+        for (r, key) in ranked.into_iter().zip(keys) {
+            match group_of.get(&key) {
+                Some(&g) => *groups[g].1.get_or_insert(0) += 1,
+                None => {
+                    group_of.insert(key, groups.len());
+                    groups.push((r, Some(0)));
+                }
+            }
+        }
+        Ok(groups)
     }
 
     /// The terms that score the hits of `m` under `ranker`, with their
@@ -768,5 +804,32 @@ impl SegmentCollector for MatchSegment {
 
     fn harvest(self) -> Vec<DocAddress> {
         self.docs
+    }
+}
+
+/// The key under which `search --collapse` folds near-duplicate passages:
+/// a hash of the passage's normalized text (full-width and half-width
+/// forms alike) keeping only letters — Chinese characters, Latin letters
+/// — so that the same boilerplate sentence folds whatever its digits
+/// (`2022年` / `2023年`), punctuation, spacing or line breaks.
+pub fn dup_key(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for c in Normalized::new(text).text.chars().filter(|c| c.is_alphabetic()) {
+        c.hash(&mut h);
+    }
+    h.finish()
+}
+
+#[cfg(test)]
+mod dup_tests {
+    use super::dup_key;
+
+    #[test]
+    fn boilerplate_folds_whatever_its_digits_and_punctuation() {
+        let a = dup_key("2022年，全镇共调解矛盾纠纷12起。");
+        assert_eq!(a, dup_key("２０２３年,全镇共调解矛盾纠纷 15 起."));
+        assert_eq!(a, dup_key("2022年，全镇共调解\n矛盾纠纷12起。"));
+        assert_ne!(a, dup_key("2022年，全县共调解矛盾纠纷12起。"));
     }
 }

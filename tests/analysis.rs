@@ -280,6 +280,7 @@ fn csv_outputs_parse() {
             "path",
             "reports",
             "reports_matching",
+            "reports_share",
             "passages_matching",
             "mentions",
             "chars",
@@ -291,8 +292,9 @@ fn csv_outputs_parse() {
     for (r, g) in recs.iter().zip(&groups) {
         assert_eq!(&r[0], g.key);
         assert_eq!(Some(&r[1]), g.path.as_deref());
-        assert_eq!(r[5].parse::<usize>().unwrap(), g.mentions);
-        assert!((r[7].parse::<f64>().unwrap() - g.per_10k_chars).abs() < 0.001);
+        assert!((r[4].parse::<f64>().unwrap() - g.reports_share).abs() < 0.001);
+        assert_eq!(r[6].parse::<usize>().unwrap(), g.mentions);
+        assert!((r[8].parse::<f64>().unwrap() - g.per_10k_chars).abs() < 0.001);
     }
     // count, two keys: tidy, one row per combination.
     let (cells, _) = count_groups(&["法律顾问", "--by", "year,section"]);
@@ -532,6 +534,41 @@ fn trend_measures_are_the_count_figures() {
         let human = ok(&["trend", "依法行政", "--by", "level", "--measure", measure]);
         assert!(!human.is_empty());
     }
+    // The JSON series carry every measure whatever --measure is.
+    let out = ok(&["trend", "依法行政", "--by", "level", "--json"]);
+    let rows: Vec<RowData> = of_type(&out, "row");
+    for (row, g) in rows.iter().zip(&groups) {
+        assert_eq!(row.key, g.key);
+        let share = row.series[0].reports_share.unwrap();
+        assert!((share - g.reports_share).abs() < 1e-3, "{}: {share}", g.key);
+    }
     let (code, _, _) = on_bundled(&["trend", "x", "--measure", "weekday"]);
     assert_eq!(code, 2);
+}
+
+/// `kwic` of a NEAR query highlights both words of each co-occurrence
+/// in the terminal: the match and, in its context, the partner.
+#[test]
+fn kwic_highlights_the_near_partner() {
+    let query = "法律顾问 NEAR/30 全覆盖";
+    let colored = ok(&["kwic", query, "--color", "always"]);
+    let json = ok(&["kwic", query, "--json"]);
+    let lines: Vec<LineData> = of_type(&json, "line");
+    let hot = "\x1b[0m\x1b[1m\x1b[31m";
+    // One row per line, then the summary.
+    let rows: Vec<&str> = colored.lines().collect();
+    assert_eq!(rows.len(), lines.len() + 1);
+    let mut partners_shown = 0;
+    for (row, l) in rows.iter().zip(&lines) {
+        let highlighted: Vec<&str> =
+            row.split(hot).skip(1).map(|s| s.split("\x1b[0m").next().unwrap()).collect();
+        assert!(highlighted.contains(&l.r#match.as_str()), "{row:?}");
+        let p = l.partner.as_ref().expect("a NEAR line has a partner");
+        let within = p.start + 20 >= l.start && p.end <= l.end + 20;
+        if within {
+            assert!(highlighted.contains(&"全覆盖"), "partner not highlighted: {row:?}");
+            partners_shown += 1;
+        }
+    }
+    assert!(partners_shown > 0);
 }

@@ -16,6 +16,8 @@ struct HitData {
     section: SectionData,
     passage: PassageData,
     matches: Vec<Span>,
+    #[serde(default)]
+    copies: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -324,6 +326,46 @@ fn ranking_does_not_depend_on_limit_and_offset_pages() {
         let page = ids(&[q, "--offset", "2", "--limit", "3"]);
         assert_eq!(page[..], all[2.min(all.len())..5.min(all.len())], "{q} page 2");
     }
+}
+
+/// `search --collapse` folds near-duplicates under the best-ranked one:
+/// the groups account for every hit, keep the ranking order, and the
+/// bundled corpus's repeats (two printings of the 1959 and 1991 national
+/// reports) do fold.
+#[test]
+fn collapse_folds_near_duplicates_in_ranking_order() {
+    let hits = |args: &[&str]| -> Vec<HitData> {
+        let mut argv = vec!["search", "--json"];
+        argv.extend(args);
+        let (code, out, err) = on_bundled(&argv);
+        assert_eq!(code, 0, "{err}");
+        json_lines(&out)
+            .into_iter()
+            .filter(|(t, _)| t == "hit")
+            .map(|(_, d)| serde_json::from_value(d).unwrap())
+            .collect()
+    };
+    let mut folded_somewhere = false;
+    for q in ["法律顾问", "依法行政", "全面"] {
+        let all = hits(&[q, "--all"]);
+        assert!(all.iter().all(|h| h.copies.is_none()), "no copies field without --collapse");
+        let groups = hits(&[q, "--all", "--collapse"]);
+        let copies: usize = groups.iter().map(|h| 1 + h.copies.unwrap()).sum();
+        assert_eq!(copies, all.len(), "{q}: every hit is in one group");
+        folded_somewhere |= groups.len() < all.len();
+        // The groups' heads are hits, in the same relative order.
+        let order: Vec<&str> = all.iter().map(|h| h.passage.id.as_str()).collect();
+        let pos: Vec<usize> = groups
+            .iter()
+            .map(|g| order.iter().position(|id| *id == g.passage.id).unwrap())
+            .collect();
+        assert!(pos.windows(2).all(|w| w[0] < w[1]), "{q}: {pos:?}");
+        // Pages count groups.
+        let page = hits(&[q, "--collapse", "--offset", "1", "--limit", "2"]);
+        let ids = |v: &[HitData]| v.iter().map(|h| h.passage.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&page), ids(&groups[1.min(groups.len())..3.min(groups.len())]));
+    }
+    assert!(folded_somewhere);
 }
 
 #[test]

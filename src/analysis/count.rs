@@ -230,11 +230,9 @@ impl SortBy {
     pub fn sort(self, groups: &mut [Group]) {
         match self {
             SortBy::Key => {}
-            SortBy::Mentions => groups.sort_by(|a, b| b.mentions.cmp(&a.mentions)),
+            SortBy::Mentions => groups.sort_by_key(|g| std::cmp::Reverse(g.mentions)),
             SortBy::Rate => groups.sort_by(|a, b| b.per_10k_chars().total_cmp(&a.per_10k_chars())),
-            SortBy::Share => {
-                groups.sort_by(|a, b| b.reports_share().total_cmp(&a.reports_share()))
-            }
+            SortBy::Share => groups.sort_by(|a, b| b.reports_share().total_cmp(&a.reports_share())),
         }
     }
 }

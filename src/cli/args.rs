@@ -196,6 +196,12 @@ pub struct SearchArgs {
     /// --limit, so `--offset 20 --limit 20` is the second page of 20).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub offset: usize,
+    /// Fold near-duplicate passages (the same boilerplate in many reports:
+    /// equal letters once digits, punctuation and spacing are ignored)
+    /// under the best-ranked of them, which shows the number of copies.
+    /// --limit and --offset then count the folded groups.
+    #[arg(long)]
+    pub collapse: bool,
     /// The ranking function (for the relevance evaluation: baogao,
     /// bm25-words, bm25-bigrams).
     #[arg(long, default_value = "baogao", value_name = "NAME", hide = true)]

@@ -243,17 +243,51 @@ fn print_human(out: &mut dyn WriteColor, lines: &[KwicLine]) -> std::io::Result<
         out.set_color(&dim)?;
         write!(out, "{}", human::pad(source, source_w))?;
         out.reset()?;
-        write!(out, "  {} ", human::rpad(left, left_w))?;
+        // A NEAR partner inside the context is highlighted like the match.
+        let left_start = l.start - l.left.chars().count();
+        write!(out, "  {}", " ".repeat(left_w.saturating_sub(left.width())))?;
+        write_context(out, &l.left, left_start, l.partner.as_ref(), &hot)?;
+        write!(out, " ")?;
         out.set_color(&hot)?;
         write!(out, "{matched}")?;
         out.reset()?;
-        write!(out, " {}  ", human::pad(right, right_w))?;
+        write!(out, " ")?;
+        write_context(out, &l.right, l.end, l.partner.as_ref(), &hot)?;
+        write!(out, "{}  ", " ".repeat(right_w.saturating_sub(right.width())))?;
         out.set_color(&dim)?;
         write!(out, "{}", l.report.id)?;
         out.reset()?;
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// Writes one side of the context (`text`, which starts at character
+/// `start` of the passage), with the part that falls in `partner` in the
+/// `hot` colour.
+fn write_context(
+    out: &mut dyn WriteColor,
+    text: &str,
+    start: usize,
+    partner: Option<&std::ops::Range<usize>>,
+    hot: &ColorSpec,
+) -> std::io::Result<()> {
+    let chars: Vec<char> = text.chars().collect();
+    let end = start + chars.len();
+    let (a, b) = match partner {
+        Some(p) if p.start < end && p.end > start => {
+            (p.start.max(start) - start, p.end.min(end) - start)
+        }
+        _ => (chars.len(), chars.len()),
+    };
+    let piece = |r: std::ops::Range<usize>| human::sanitize(&chars[r].iter().collect::<String>());
+    write!(out, "{}", piece(0..a))?;
+    if a < b {
+        out.set_color(hot)?;
+        write!(out, "{}", piece(a..b))?;
+        out.reset()?;
+    }
+    write!(out, "{}", piece(b..chars.len()))
 }
 
 #[cfg(test)]

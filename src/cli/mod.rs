@@ -305,7 +305,11 @@ impl Ctx {
         let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
         let reader = self.open()?;
         warn_unmatched_places(&reader, &filters);
-        let page = Page { offset: a.offset, limit: if a.all { None } else { Some(a.limit) } };
+        let page = Page {
+            offset: a.offset,
+            limit: if a.all { None } else { Some(a.limit) },
+            collapse: a.collapse,
+        };
         let results =
             Searcher::new(&reader).search_with(matcher.as_ref(), &filters, page, ranker)?;
         let mut out = self.stdout(a.json);
@@ -357,13 +361,12 @@ impl Ctx {
     fn count(self, a: CountArgs) -> Result<Exit> {
         let by = GroupBy::parse_keys(&a.by).map_err(UsageError)?;
         let sort = analysis::SortBy::parse(&a.sort).ok_or_else(|| {
-            UsageError(format!(
-                "unknown --sort {:?}; use key, mentions, rate or share",
-                a.sort
-            ))
+            UsageError(format!("unknown --sort {:?}; use key, mentions, rate or share", a.sort))
         })?;
         if by.len() == 2 && sort != analysis::SortBy::Key {
-            bail!(UsageError("--sort orders a one-key table; a pivot keeps its keys' order".into()));
+            bail!(UsageError(
+                "--sort orders a one-key table; a pivot keeps its keys' order".into()
+            ));
         }
         let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
         let matcher = matcher

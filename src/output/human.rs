@@ -110,7 +110,14 @@ pub fn print_hit(out: &mut dyn WriteColor, hit: &Hit) -> io::Result<()> {
     write!(out, "{}", sanitize(&header))?;
     out.reset()?;
     out.set_color(&spec(Color::Cyan, false))?;
-    writeln!(out, "  [{id}]")?;
+    match hit.copies {
+        Some(n) if n > 0 => writeln!(
+            out,
+            "  [{id}] (+{n} near-{})",
+            if n == 1 { "duplicate" } else { "duplicates" }
+        )?,
+        _ => writeln!(out, "  [{id}]")?,
+    }
     out.reset()?;
     write!(out, "  ")?;
     print_snippet(out, &hit.text, &hit.matches)?;

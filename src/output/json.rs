@@ -116,6 +116,9 @@ pub struct HitJson<'a> {
     section: SectionJson<'a>,
     passage: PassageJson<'a>,
     matches: Vec<Span>,
+    /// With `search --collapse`: near-duplicates folded under this hit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    copies: Option<usize>,
 }
 
 impl<'a> HitJson<'a> {
@@ -132,6 +135,7 @@ impl<'a> HitJson<'a> {
             },
             passage: PassageJson { id: hit.id(), ordinal: hit.ordinal, text: &hit.text },
             matches: hit.matches.iter().map(|r| Span { start: r.start, end: r.end }).collect(),
+            copies: hit.copies,
         }
     }
 }
