@@ -230,6 +230,39 @@ fn count_and_kwic_and_trend_take_concepts() {
     assert!(out.contains("@枫桥经验"), "{out}");
 }
 
+/// For every built-in concept and a few NEAR queries, the three views of
+/// mentions agree (SPEC §4: one mention per NEAR co-occurrence, context
+/// words not counted): `kwic` lines = `count` mentions = the sum of
+/// `trend --measure mentions` cells, and each NEAR line names its partner.
+#[test]
+fn kwic_count_and_trend_agree_on_mentions_for_every_concept() {
+    let mut queries: Vec<String> =
+        default_concepts().into_iter().map(|(name, _)| format!("@{name}")).collect();
+    queries.extend(
+        ["法律顾问 NEAR/30 全覆盖", "执法 NEAR/10 (培训 OR 考试)", "镇 NEAR/5 村"]
+            .map(String::from),
+    );
+    for q in &queries {
+        let (code, out, err) = on_bundled(&["count", q, "--json"]);
+        assert!(code == 0 || code == 1, "{q}: {err}");
+        let mentions = json_lines(&out).last().unwrap().1["mentions"].as_u64().unwrap();
+        let (_, out, _) = on_bundled(&["kwic", q, "--json"]);
+        let lines: Vec<Value> =
+            json_lines(&out).into_iter().filter(|(t, _)| t == "line").map(|(_, d)| d).collect();
+        assert_eq!(lines.len() as u64, mentions, "{q}: kwic lines vs count mentions");
+        if q.contains("NEAR") {
+            assert!(lines.iter().all(|l| l["partner"].is_object()), "{q}: a partner per line");
+        }
+        let (_, out, _) =
+            on_bundled(&["trend", q, "--by", "year", "--measure", "mentions", "--csv"]);
+        let cells: u64 = csv::Reader::from_reader(out.as_bytes())
+            .records()
+            .map(|r| r.unwrap()[3].parse::<u64>().unwrap_or(0))
+            .sum();
+        assert_eq!(cells, mentions, "{q}: trend cells vs count mentions");
+    }
+}
+
 #[test]
 fn an_unknown_concept_lists_the_known_ones() {
     let (code, out, err) = on_bundled(&["search", "@法律顾问"]);

@@ -22,8 +22,8 @@ use tantivy::directory::error::{
     DeleteError, LockError as TantivyLockError, OpenReadError, OpenWriteError,
 };
 use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle,
-    WritePtr, META_LOCK,
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, OwnedBytes, WatchCallback,
+    WatchHandle, WritePtr, META_LOCK,
 };
 use tantivy::Index;
 
@@ -114,7 +114,7 @@ fn probe_once(dir: &Path) -> Probe {
     }
     let index = match MmapDirectory::open(dir)
         .map_err(tantivy::TantivyError::from)
-        .and_then(|d| Index::open(ReadOnlyTolerant(d)))
+        .and_then(|d| Index::open(ReadOnlyTolerant { mmap: d, root: dir.to_path_buf() }))
     {
         Ok(index) => index,
         Err(e) => return Probe::Foreign(format!("tantivy cannot open it: {e}")),
@@ -160,39 +160,63 @@ fn probe_once(dir: &Path) -> Probe {
 /// must work (a shared index, a read-only mount). tantivy's own directory
 /// failed there with "Failed to acquire Lockfile". The writer's lock is
 /// never skipped, so `baogao index` still fails, naming the cause.
+///
+/// The document stores (`.store`: passage texts and report records) are
+/// read with `pread` rather than mapped: `kwic` or `export` touch blocks
+/// all over a store of a gigabyte, and every mapped page they touched
+/// stayed in the process's resident memory (718 MiB for `kwic 枫桥经验` on a
+/// 1 GB corpus); read into buffers, a block lives only as long as
+/// tantivy's small cache of decompressed blocks keeps it. Postings, term
+/// dictionaries and fast fields, read in place and over and over, stay
+/// mapped.
 #[derive(Debug, Clone)]
-struct ReadOnlyTolerant(MmapDirectory);
+struct ReadOnlyTolerant {
+    mmap: MmapDirectory,
+    root: PathBuf,
+}
 
 impl Directory for ReadOnlyTolerant {
     fn get_file_handle(
         &self,
         path: &Path,
     ) -> Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
-        self.0.get_file_handle(path)
+        if path.extension().is_some_and(|e| e == "store") {
+            let full = self.root.join(path);
+            let file = File::open(&full).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => OpenReadError::FileDoesNotExist(path.to_owned()),
+                _ => OpenReadError::wrap_io_error(e, path.to_owned()),
+            })?;
+            let len = file
+                .metadata()
+                .map_err(|e| OpenReadError::wrap_io_error(e, path.to_owned()))?
+                .len() as usize;
+            return Ok(std::sync::Arc::new(PreadFile { file, len }));
+        }
+        self.mmap.get_file_handle(path)
     }
     fn delete(&self, path: &Path) -> Result<(), DeleteError> {
-        self.0.delete(path)
+        self.mmap.delete(path)
     }
     fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
-        self.0.exists(path)
+        self.mmap.exists(path)
     }
     fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
-        self.0.open_write(path)
+        self.mmap.open_write(path)
     }
     fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
-        self.0.atomic_read(path)
+        self.mmap.atomic_read(path)
     }
     fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
-        self.0.atomic_write(path, data)
+        self.mmap.atomic_write(path, data)
     }
     fn sync_directory(&self) -> std::io::Result<()> {
-        self.0.sync_directory()
+        self.mmap.sync_directory()
     }
     fn watch(&self, watch_callback: WatchCallback) -> tantivy::Result<WatchHandle> {
-        self.0.watch(watch_callback)
+        self.mmap.watch(watch_callback)
     }
     fn acquire_lock(&self, lock: &Lock) -> Result<DirectoryLock, TantivyLockError> {
-        match self.0.acquire_lock(lock) {
+        match self.mmap.acquire_lock(lock) {
             Err(TantivyLockError::IoError(e))
                 if lock.filepath == META_LOCK.filepath
                     && matches!(
@@ -205,6 +229,29 @@ impl Directory for ReadOnlyTolerant {
             }
             other => other,
         }
+    }
+}
+
+/// A file read with positioned reads ([`ReadOnlyTolerant`]).
+#[derive(Debug)]
+struct PreadFile {
+    file: File,
+    len: usize,
+}
+
+impl tantivy::HasLen for PreadFile {
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl FileHandle for PreadFile {
+    fn read_bytes(&self, range: std::ops::Range<usize>) -> std::io::Result<OwnedBytes> {
+        use std::os::unix::fs::FileExt;
+        let end = range.end.min(self.len);
+        let mut buf = vec![0; end.saturating_sub(range.start)];
+        self.file.read_exact_at(&mut buf, range.start as u64)?;
+        Ok(OwnedBytes::new(buf))
     }
 }
 
