@@ -385,3 +385,161 @@ fn an_index_of_an_older_format_asks_for_a_full_rebuild() {
     assert_eq!(env.run(&["index", "--full"]).0, 0);
     assert_eq!(env.run(&["search", "枫桥经验"]).0, 0);
 }
+
+/// `reports --json` lines, parsed strictly.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportLineData {
+    #[serde(flatten)]
+    report: ReportData,
+    sections: Vec<ReportSectionData>,
+    chars: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportSectionData {
+    kinds: Vec<String>,
+    heading: Option<String>,
+}
+
+/// The metadata columns of a CSV row, as the JSON has them (empty = null).
+fn csv_report_fields(r: &csv::StringRecord, from: usize) -> Vec<Option<String>> {
+    (from..from + 10).map(|i| Some(r[i].to_string()).filter(|s| !s.is_empty())).collect()
+}
+
+fn json_report_fields(r: &ReportData) -> Vec<Option<String>> {
+    vec![
+        Some(r.path.clone()),
+        r.title.clone(),
+        r.province.clone(),
+        r.city.clone(),
+        r.county.clone(),
+        r.township.clone(),
+        r.level.clone(),
+        r.issuer.clone(),
+        r.year.map(|y| y.to_string()),
+        r.published.clone(),
+    ]
+}
+
+#[test]
+fn search_csv_is_the_json_flattened() {
+    let args = ["search", "法律顾问 OR 枫桥经验", "--limit", "100", "--offset", "2"];
+    let (code, out, _) = on_bundled(&[&args[..], &["--json"]].concat());
+    assert_eq!(code, 0);
+    let lines = json_lines(&out);
+    let hits: Vec<HitData> = lines[..lines.len() - 1]
+        .iter()
+        .map(|(_, d)| serde_json::from_value(d.clone()).unwrap())
+        .collect();
+    let (code, out, _) = on_bundled(&[&args[..], &["--csv"]].concat());
+    assert_eq!(code, 0);
+    let mut rd = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(
+        rd.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "rank",
+            "score",
+            "id",
+            "report",
+            "path",
+            "title",
+            "province",
+            "city",
+            "county",
+            "township",
+            "level",
+            "issuer",
+            "year",
+            "published",
+            "ordinal",
+            "kinds",
+            "heading",
+            "heading_path",
+            "matches",
+            "text"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), hits.len(), "one row per hit shown, no summary row");
+    assert!(rows.len() >= 10, "{}", rows.len());
+    for (r, h) in rows.iter().zip(&hits) {
+        assert_eq!(r[0].parse::<usize>().unwrap(), h.rank);
+        assert!((r[1].parse::<f64>().unwrap() - h.score).abs() < 1e-3);
+        assert_eq!(&r[2], h.passage.id);
+        assert_eq!(&r[3], h.report.id);
+        assert_eq!(csv_report_fields(r, 4), json_report_fields(&h.report));
+        assert_eq!(r[14].parse::<u64>().unwrap(), h.passage.ordinal);
+        assert_eq!(&r[15], h.section.kinds.join(";"));
+        assert_eq!(&r[16], h.section.heading.clone().unwrap_or_default());
+        assert_eq!(&r[17], h.section.path.join(" › "));
+        let spans: Vec<String> =
+            h.matches.iter().map(|m| format!("{}-{}", m.start, m.end)).collect();
+        assert_eq!(&r[18], spans.join(";"));
+        // The original text, whole: each span is a mention of a query word.
+        assert_eq!(&r[19], h.passage.text);
+        let chars: Vec<char> = r[19].chars().collect();
+        for m in &h.matches {
+            let word: String = chars[m.start..m.end].iter().collect();
+            assert!(["法律顾问", "枫桥经验"].contains(&word.as_str()), "{word}");
+        }
+    }
+    assert_eq!(rows[0][0].to_string(), "3", "ranks count from the offset");
+    // A query nothing matches: the header alone, exit 1.
+    let (code, out, _) = on_bundled(&["search", "没有这个词语的报告", "--csv"]);
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().count(), 1);
+}
+
+#[test]
+fn reports_csv_is_the_json_flattened() {
+    for filter in [&[][..], &["--missing", "published"], &["--level", "county"]] {
+        let (code, out, _) = on_bundled(&[&["reports", "--json"][..], filter].concat());
+        assert_eq!(code, 0);
+        let reports: Vec<ReportLineData> = json_lines(&out)
+            .into_iter()
+            .map(|(t, d)| {
+                assert_eq!(t, "report");
+                serde_json::from_value(d).unwrap()
+            })
+            .collect();
+        let (code, out, _) = on_bundled(&[&["reports", "--csv"][..], filter].concat());
+        assert_eq!(code, 0);
+        let mut rd = csv::Reader::from_reader(out.as_bytes());
+        assert_eq!(
+            rd.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "id",
+                "path",
+                "title",
+                "province",
+                "city",
+                "county",
+                "township",
+                "level",
+                "issuer",
+                "year",
+                "published",
+                "chars",
+                "sections",
+                "headings"
+            ]
+        );
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), reports.len(), "{filter:?}");
+        for (r, j) in rows.iter().zip(&reports) {
+            assert_eq!(&r[0], j.report.id);
+            assert_eq!(csv_report_fields(r, 1), json_report_fields(&j.report));
+            assert_eq!(r[11].parse::<u64>().unwrap(), j.chars);
+            let kinds: Vec<String> = j.sections.iter().map(|s| s.kinds.join("+")).collect();
+            assert_eq!(&r[12], kinds.join(";"));
+            let headings: Vec<String> =
+                j.sections.iter().map(|s| s.heading.clone().unwrap_or_default()).collect();
+            assert_eq!(&r[13], headings.join(";"));
+        }
+    }
+    let (code, _, err) = on_bundled(&["reports", "--csv", "--explain"]);
+    assert_eq!(code, 2, "{err}");
+}
+

@@ -207,8 +207,14 @@ pub struct SearchArgs {
     #[arg(long, default_value = "baogao", value_name = "NAME", hide = true)]
     pub ranker: String,
     /// JSON Lines output.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// CSV output: a header, then one row per hit shown (as --json,
+    /// flattened: rank, score, id, report, path, title, province, city,
+    /// county, township, level, issuer, year, published, ordinal, kinds,
+    /// heading, heading_path, matches, text); no summary row.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 /// `baogao count`.
@@ -283,8 +289,13 @@ pub struct ReportsArgs {
     #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
     pub explain: Option<String>,
     /// JSON Lines output.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// CSV output: a header, then one row per report (as --json, flattened:
+    /// id, path, title, province, city, county, township, level, issuer,
+    /// year, published, chars, sections, headings).
+    #[arg(long, conflicts_with = "explain")]
+    pub csv: bool,
 }
 
 /// `baogao status`.
@@ -388,6 +399,19 @@ mod tests {
         let e = parse([OsString::from("baogao"), "search".into(), bad()]).unwrap_err();
         assert!(e.use_stderr());
         assert_eq!(rewrite_negations([bad()]), vec![bad()]);
+    }
+
+    #[test]
+    fn csv_flags() {
+        let cli = parse(["baogao", "search", "x", "--csv"]).unwrap();
+        let Command::Search(s) = cli.command else { panic!() };
+        assert!(s.csv && !s.json);
+        assert!(parse(["baogao", "search", "x", "--csv", "--json"]).is_err());
+        let cli = parse(["baogao", "reports", "--csv", "--missing", "year"]).unwrap();
+        let Command::Reports(r) = cli.command else { panic!() };
+        assert!(r.csv);
+        assert!(parse(["baogao", "reports", "--csv", "--json"]).is_err());
+        assert!(parse(["baogao", "reports", "--csv", "--explain"]).is_err());
     }
 
     #[test]

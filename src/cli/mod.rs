@@ -312,8 +312,16 @@ impl Ctx {
         };
         let results =
             Searcher::new(&reader).search_with(matcher.as_ref(), &filters, page, ranker)?;
-        let mut out = self.stdout(a.json);
-        if a.json {
+        let mut out = self.stdout(a.json || a.csv);
+        if a.csv {
+            let rows: Vec<Vec<String>> = results
+                .hits
+                .iter()
+                .enumerate()
+                .map(|(i, hit)| crate::output::csv::hit_record(a.offset + i + 1, hit))
+                .collect();
+            crate::output::csv::write_table(&mut out, &crate::output::csv::HIT_HEADER, &rows)?;
+        } else if a.json {
             for (i, hit) in results.hits.iter().enumerate() {
                 json::line(&mut out, "hit", &json::HitJson::new(a.offset + i + 1, hit))?;
             }
@@ -452,8 +460,12 @@ impl Ctx {
                 .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
                 .collect(),
         };
-        let mut out = self.stdout(a.json);
-        if a.explain.is_some() {
+        let mut out = self.stdout(a.json || a.csv);
+        if a.csv {
+            let rows: Vec<Vec<String>> =
+                reports.iter().map(|r| crate::output::csv::report_record(r)).collect();
+            crate::output::csv::write_table(&mut out, &crate::output::csv::REPORT_HEADER, &rows)?;
+        } else if a.explain.is_some() {
             for r in &reports {
                 if a.json {
                     crate::output::explain::json_line(&mut out, r)?;
