@@ -140,7 +140,10 @@ pub struct IndexArgs {
     /// JSON Lines output: one `skipped` per skipped file, then a `summary`.
     #[arg(long)]
     pub json: bool,
-    /// List every skipped file (a terminal shows the first 20).
+    /// List every file the build added (`+ path`), updated (`~ path`),
+    /// removed (`- path`) or skipped (`! path: reason`) on stderr, one line
+    /// each in path order, after the progress; and every skipped file in
+    /// the summary (a terminal shows the first 20).
     #[arg(long, short)]
     pub verbose: bool,
 }

@@ -233,6 +233,13 @@ impl Ctx {
         }
         let bar = progress::for_terminal(a.json);
         let summary = self.build(a.full, &bar)?;
+        if a.verbose {
+            // After the progress bar (cleared by now), before the summary.
+            let mut err = io::stderr().lock();
+            for line in change_lines(&summary) {
+                writeln!(err, "{line}")?;
+            }
+        }
         let mut out = self.stdout(a.json);
         if a.json {
             for s in &summary.skipped {
@@ -242,9 +249,9 @@ impl Ctx {
                 &mut out,
                 "summary",
                 &json::IndexSummary {
-                    added: summary.added,
-                    updated: summary.updated,
-                    removed: summary.removed,
+                    added: summary.added.len(),
+                    updated: summary.updated.len(),
+                    removed: summary.removed.len(),
                     unchanged: summary.unchanged,
                     skipped: summary.skipped.len(),
                     elapsed_ms: summary.elapsed.as_millis() as u64,
@@ -253,9 +260,9 @@ impl Ctx {
         } else {
             let m = summary.missing;
             let rows: Vec<Vec<String>> = [
-                ("added", summary.added),
-                ("updated", summary.updated),
-                ("removed", summary.removed),
+                ("added", summary.added.len()),
+                ("updated", summary.updated.len()),
+                ("removed", summary.removed.len()),
                 ("unchanged", summary.unchanged),
                 ("skipped", summary.skipped.len()),
                 ("reports in the index", summary.reports),
@@ -757,6 +764,25 @@ fn print_report_header(out: &mut dyn WriteColor, r: &crate::index::ReportRecord)
     writeln!(out, "chars:     {}    passages: {}    encoding: {}", r.chars, r.passages, r.encoding)
 }
 
+/// `index --verbose`: every file the build changed or skipped, in path
+/// order, one line each: `+ path` added, `~ path` updated, `- path`
+/// removed, `! path: reason` skipped. A report that became a duplicate is
+/// both removed and skipped.
+fn change_lines(s: &BuildSummary) -> Vec<String> {
+    let mut lines: Vec<(&str, char, String)> = Vec::new();
+    for (mark, paths) in [('+', &s.added), ('~', &s.updated), ('-', &s.removed)] {
+        lines.extend(paths.iter().map(|p| (p.as_str(), mark, human::sanitize(p))));
+    }
+    lines.extend(
+        s.skipped
+            .iter()
+            .map(|k| (k.path.as_str(), '!', human::sanitize(&format!("{}: {}", k.path, k.reason)))),
+    );
+    // Stable: a path removed and skipped reads `-` then `!`.
+    lines.sort_by(|a, b| a.0.cmp(b.0));
+    lines.into_iter().map(|(_, mark, text)| format!("{mark} {text}")).collect()
+}
+
 /// What a build read, and how fast.
 fn read_line(s: &BuildSummary) -> String {
     let secs = s.elapsed.as_secs_f64();
@@ -779,9 +805,9 @@ fn summary_line(s: &BuildSummary) -> String {
     format!(
         "{} reports in the index: {} added, {} updated, {} removed, {} unchanged; {} files skipped; {}",
         s.reports,
-        s.added,
-        s.updated,
-        s.removed,
+        s.added.len(),
+        s.updated.len(),
+        s.removed.len(),
         s.unchanged,
         s.skipped.len(),
         read_line(s),
