@@ -312,3 +312,57 @@ fn metadata_csv_overrides_and_reports_problems() {
     // Overrides are searchable as filters.
     assert_eq!(env.run(&["search", "枫桥经验", "--township", "有庆镇"]).0, 0);
 }
+
+/// `reports --missing FIELD` lists only the reports that could have the
+/// field: not those of a higher level (a national report has no province,
+/// a county report no township), nor those whose place has none in the
+/// gazetteer (a district of 北京 has no city).
+/// Places set with metadata.csv, so that each report lacks exactly what
+/// the table says.
+#[test]
+fn missing_lists_only_reports_that_could_have_the_field() {
+    let env = Env::new();
+    let rows = [
+        // path, province, city, county, township, level
+        ("national.txt", "-", "-", "-", "-", "national"),
+        ("province.txt", "四川省", "-", "-", "-", "province"),
+        ("city.txt", "四川省", "达州市", "-", "-", "city"),
+        ("county.txt", "四川省", "达州市", "渠县", "-", "county"),
+        ("town-no-name.txt", "四川省", "达州市", "渠县", "-", "township"),
+        ("county-no-city.txt", "四川省", "-", "渠县", "-", "county"),
+        ("beijing-district.txt", "北京市", "-", "朝阳区", "-", "county"),
+        ("dongguan-town.txt", "广东省", "东莞市", "-", "虎门镇", "township"),
+        ("unknown.txt", "-", "-", "-", "-", "-"),
+    ];
+    let mut table = String::from("path,province,city,county,township,level\n");
+    for (i, (path, p, c, k, t, l)) in rows.iter().enumerate() {
+        env.write(path, REPORT.replace("枫桥经验", &format!("枫桥经验{i}")));
+        table.push_str(&format!("{path},{p},{c},{k},{t},{l}\n"));
+    }
+    env.write("metadata.csv", table);
+    let (skipped, _, err) = index(&env);
+    assert!(skipped.is_empty() && !err.contains("warning"), "{skipped:?} {err}");
+    let missing = |field: &str| {
+        let (code, out, err) = env.run(&["reports", "--missing", field, "--json"]);
+        assert!(code <= 1, "{err}");
+        let mut paths: Vec<String> = json_lines(&out)
+            .into_iter()
+            .map(|(_, d)| d["path"].as_str().unwrap().to_string())
+            .collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(missing("province"), ["unknown.txt"]);
+    // 渠县 is in 达州市; 朝阳区 of 北京市 has no city.
+    assert_eq!(missing("city"), ["county-no-city.txt", "unknown.txt"]);
+    // The gazetteer puts the towns of 东莞 under a county-level 东莞市.
+    assert_eq!(missing("county"), ["dongguan-town.txt", "unknown.txt"]);
+    assert_eq!(missing("township"), ["town-no-name.txt", "unknown.txt"]);
+    assert_eq!(missing("locality"), ["unknown.txt"]);
+    // The index summary counts what --missing township lists.
+    env.write("other.txt", REPORT.replace("枫桥经验", "枫桥经验其他"));
+    let (code, out, _) = env.run(&["index", "--full"]);
+    assert_eq!(code, 0);
+    let line = out.lines().find(|l| l.contains("without a township")).unwrap();
+    assert_eq!(line.split_whitespace().last(), Some("3"), "{line}");
+}

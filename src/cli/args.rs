@@ -282,8 +282,11 @@ pub struct ReportsArgs {
     #[allow(missing_docs)] // clap flattens the filter flags here
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Only reports lacking this field: year, township, locality,
-    /// published, issuer, title.
+    /// Only reports lacking this field: year, province, city, county,
+    /// township, locality (any place), published, issuer, title. A place
+    /// field counts only where the report's level allows one (a county
+    /// report never lacks a township) and the gazetteer does (a district
+    /// of Beijing never lacks a city).
     #[arg(long, value_name = "FIELD")]
     pub missing: Option<String>,
     /// Show the evidence behind each field: the value, the clue it came

@@ -932,7 +932,8 @@ pub fn find_report(
 #[derive(Debug, Clone, Copy)]
 enum MissingField {
     Year,
-    Township,
+    /// A place field: province, city, county or township.
+    Place(crate::corpus::Level),
     Locality,
     Published,
     Issuer,
@@ -941,23 +942,30 @@ enum MissingField {
 
 impl MissingField {
     fn parse(s: &str) -> Result<MissingField> {
+        use crate::corpus::Level;
         Ok(match s {
             "year" => MissingField::Year,
-            "township" => MissingField::Township,
+            "province" => MissingField::Place(Level::Province),
+            "city" => MissingField::Place(Level::City),
+            "county" => MissingField::Place(Level::County),
+            "township" => MissingField::Place(Level::Township),
             "locality" => MissingField::Locality,
             "published" => MissingField::Published,
             "issuer" => MissingField::Issuer,
             "title" => MissingField::Title,
             _ => bail!(UsageError(format!(
-                "unknown --missing field {s:?}; use year, township, locality, published, issuer or title"
+                "unknown --missing field {s:?}; use year, province, city, county, township, locality, published, issuer or title"
             ))),
         })
     }
 
+    /// Whether the report lacks the field although it could have it: a
+    /// place field only counts where the report's level (and the
+    /// gazetteer) allow one ([`crate::corpus::Metadata::could_have_place`]).
     fn is_missing(self, m: &crate::corpus::Metadata) -> bool {
         match self {
             MissingField::Year => m.year.is_none(),
-            MissingField::Township => m.township.is_none(),
+            MissingField::Place(level) => m.place(level).is_none() && m.could_have_place(level),
             MissingField::Locality => {
                 m.level != Some(crate::corpus::Level::National)
                     && m.province.is_none()

@@ -114,7 +114,9 @@ pub struct BuildSummary {
 pub struct MissingCounts {
     /// No year.
     pub year: usize,
-    /// No township (among all reports, including higher-level ones).
+    /// No township, among the reports that could have one (not those of a
+    /// higher level; as `reports --missing township`). An unchanged report
+    /// keeps the flag its last reading gave it.
     pub township: usize,
     /// No locality at all and not national.
     pub locality: usize,
