@@ -149,8 +149,16 @@ fn docx_is_indexed_searched_and_shown() {
     // The tab between the runs is kept in the text the user sees.
     let text = hit["passage"]["text"].as_str().unwrap();
     assert!(text.contains("“枫桥经验”。\t全年"), "{text:?}");
-    // Table cells are text too, one passage each.
-    assert_eq!(env.run(&["search", "法律顾问覆盖村居"]).0, 0);
+    // A table row is one passage, its cells joined with ` | `; a match
+    // stays inside a cell (neither across cells nor across rows).
+    let (code, out, _) = env.run(&["search", "法律顾问覆盖村居", "--json"]);
+    assert_eq!(code, 0);
+    let lines = json_lines(&out);
+    assert_eq!(lines[0].1["passage"]["text"], "法律顾问覆盖村居 | 十二个");
+    assert_eq!(lines[0].1["section"]["kinds"][0], "measures");
+    assert_eq!(env.run(&["search", "\"村居十二个\""]).0, 1, "not across cells");
+    assert_eq!(env.run(&["search", "\"数量法律顾问\""]).0, 1, "not across rows");
+    assert_eq!(env.run(&["search", "\"项目 | 数量\""]).0, 0, "the row as it reads");
     assert_eq!(env.run(&["search", "删掉的旧说法"]).0, 1, "deleted revisions are not text");
 
     let r = reports(&env);
