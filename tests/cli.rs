@@ -543,3 +543,63 @@ fn reports_csv_is_the_json_flattened() {
     assert_eq!(code, 2, "{err}");
 }
 
+/// The subcommands `baogao --help` lists.
+fn subcommands() -> Vec<String> {
+    let (code, out, _) = on_bundled(&["--help"]);
+    assert_eq!(code, 0);
+    let names: Vec<String> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(String::from)
+        .collect();
+    assert!(names.len() >= 14 && names.contains(&"man".into()), "{names:?}");
+    names
+}
+
+#[test]
+fn completions_name_every_subcommand() {
+    let names = subcommands();
+    let env = Env::new();
+    // No corpus and no index needed: an empty folder will do.
+    let (code, bash, err) = env.run(&["completions", "bash"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(bash.contains("complete -F _baogao") && bash.contains("baogao"), "{bash}");
+    // The root's candidates: the line `opts="…"` that offers the commands.
+    let root = bash.lines().find(|l| l.contains("opts=\"") && l.contains("search")).unwrap();
+    for n in &names {
+        assert!(root.split(['"', ' ']).any(|w| w == n), "{n} in {root}");
+    }
+    assert!(bash.contains("--missing") && bash.contains("--csv"), "flags complete too");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let (code, script, err) = env.run(&["completions", shell]);
+        assert_eq!(code, 0, "{err}");
+        for n in &names {
+            assert!(script.contains(n.as_str()), "{n} in {shell}");
+        }
+    }
+    assert_eq!(env.run(&["completions", "tcsh"]).0, 2, "an unknown shell is a usage error");
+    assert!(!env.index().exists(), "no index was built");
+}
+
+#[test]
+fn man_page_has_every_subcommand() {
+    let names = subcommands();
+    let env = Env::new();
+    let (code, man, err) = env.run(&["man"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(man.lines().any(|l| l.starts_with(".TH baogao 1")), "{}", &man[..200]);
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH \"EXIT STATUS\""] {
+        assert!(man.contains(section), "{section}");
+    }
+    for n in &names {
+        assert!(man.contains(&format!(".SH \"BAOGAO {}\"", n.to_uppercase())), "{n}");
+        assert!(man.contains(&format!("baogao {n}")), "{n} synopsis");
+    }
+    // Flag docs come from the clap definitions.
+    assert!(man.contains("\\-\\-missing") && man.contains("national, province, city"));
+    assert!(!env.index().exists(), "no index was built");
+}

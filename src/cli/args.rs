@@ -126,6 +126,16 @@ pub enum Command {
     /// modification times, which catches added, removed and renamed files
     /// but not a file rewritten in place.
     Status(StatusArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish,
+    /// powershell).
+    ///
+    /// For bash: `baogao completions bash > ~/.local/share/bash-completion/completions/baogao`;
+    /// zsh: into a folder of your `$fpath` as `_baogao`; fish:
+    /// `baogao completions fish > ~/.config/fish/completions/baogao.fish`.
+    Completions(super::generate::CompletionsArgs),
+    /// Print the man page (roff): `baogao man > baogao.1`, or
+    /// `baogao man | man -l -` to read it.
+    Man,
 }
 
 /// `baogao index`.
@@ -418,6 +428,15 @@ mod tests {
         assert!(r.csv);
         assert!(parse(["baogao", "reports", "--csv", "--json"]).is_err());
         assert!(parse(["baogao", "reports", "--csv", "--explain"]).is_err());
+    }
+
+    #[test]
+    fn completions_take_a_shell() {
+        let cli = parse(["baogao", "completions", "zsh"]).unwrap();
+        let Command::Completions(c) = cli.command else { panic!() };
+        assert_eq!(c.shell, clap_complete::Shell::Zsh);
+        assert!(parse(["baogao", "completions", "tcsh"]).is_err());
+        assert!(matches!(parse(["baogao", "man"]).unwrap().command, Command::Man));
     }
 
     #[test]

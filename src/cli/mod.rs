@@ -5,6 +5,7 @@ pub mod args;
 pub mod concepts;
 pub mod diff;
 pub mod export;
+pub mod generate;
 pub mod guard;
 pub mod keywords;
 pub mod kwic;
@@ -86,6 +87,12 @@ pub fn finish() {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
+    // These need no corpus and no index.
+    match &cli.command {
+        Command::Completions(a) => return generate::completions(a.shell, &mut io::stdout().lock()),
+        Command::Man => return generate::man(&mut io::stdout().lock()),
+        _ => {}
+    }
     let color = color_choice(cli.color);
     let mut ctx = Ctx { index: cli.index, corpus: cli.corpus, color };
     guard::settle_corpus(&mut ctx, cli.corpus_given, &cli.command)?;
@@ -102,6 +109,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Concepts(a) => concepts::run(&ctx, a),
         Command::Status(a) => ctx.status(a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Completions(_) | Command::Man => unreachable!("handled above"),
     }
 }
 
