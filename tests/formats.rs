@@ -340,6 +340,7 @@ fn missing_lists_only_reports_that_could_have_the_field() {
         ("county-no-city.txt", "四川省", "-", "渠县", "-", "county"),
         ("beijing-district.txt", "北京市", "-", "朝阳区", "-", "county"),
         ("dongguan-town.txt", "广东省", "东莞市", "-", "虎门镇", "township"),
+        ("shanghai-town.txt", "上海市", "-", "松江区", "泗泾镇", "township"),
         ("unknown.txt", "-", "-", "-", "-", "-"),
     ];
     let mut table = String::from("path,province,city,county,township,level\n");
@@ -361,7 +362,7 @@ fn missing_lists_only_reports_that_could_have_the_field() {
         paths
     };
     assert_eq!(missing("province"), ["unknown.txt"]);
-    // 渠县 is in 达州市; 朝阳区 of 北京市 has no city.
+    // 渠县 is in 达州市; 朝阳区 of 北京市 and a town of 上海市 have no city.
     assert_eq!(missing("city"), ["county-no-city.txt", "unknown.txt"]);
     // The gazetteer puts the towns of 东莞 under a county-level 东莞市.
     assert_eq!(missing("county"), ["dongguan-town.txt", "unknown.txt"]);

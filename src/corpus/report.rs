@@ -177,15 +177,22 @@ impl Metadata {
         }
         // The nearest known place below (fewest namesakes).
         let below = Level::ALL.iter().copied().filter(|&l| l > level);
-        let Some(name) = below.filter_map(|l| self.place(l)).next() else { return true };
+        let Some((found, name)) = below.filter_map(|l| Some((l, self.place(l)?))).next() else {
+            return true;
+        };
+        // The places of that name whose chain (down to it) agrees with
+        // every field the report has.
         let consistent: Vec<_> = super::locality::Gazetteer::bundled()
             .lookup(name)
             .into_iter()
+            .filter(|loc| loc.level == Some(found))
             .filter(|loc| {
-                Level::ALL[1..].iter().all(|&l| match (self.place(l), loc_place(loc, l)) {
-                    (Some(ours), Some(theirs)) => ours == theirs,
-                    (Some(_), None) => false,
-                    (None, _) => true,
+                Level::ALL[1..].iter().filter(|&&l| l <= found).all(|&l| {
+                    match (self.place(l), loc_place(loc, l)) {
+                        (Some(ours), Some(theirs)) => ours == theirs,
+                        (Some(_), None) => false,
+                        (None, _) => true,
+                    }
                 })
             })
             .collect();
@@ -322,6 +329,32 @@ mod tests {
             township: t.map(String::from),
             ..Metadata::default()
         }
+    }
+
+    #[test]
+    fn places_a_report_could_have() {
+        let at = |level: Option<Level>, m: Metadata| Metadata { level, ..m };
+        // Levels: a report has no place below its own.
+        let national = Metadata { level: Some(Level::National), ..Metadata::default() };
+        assert!(Level::ALL.iter().all(|&l| !national.could_have_place(l)));
+        let county = at(Some(Level::County), meta("四川省", Some("达州市"), Some("渠县"), None));
+        assert!(county.could_have_place(Level::County));
+        assert!(!county.could_have_place(Level::Township));
+        // An unknown level could have anything.
+        assert!(Metadata::default().could_have_place(Level::Township));
+        // The gazetteer: a county of 达州市 has a city, a district or a
+        // town of 上海 has none (nearest place below first; its chain must
+        // agree with the report's other fields).
+        let no_city = at(Some(Level::County), meta("四川省", None, Some("渠县"), None));
+        assert!(no_city.could_have_place(Level::City));
+        let district = at(Some(Level::County), meta("北京市", None, Some("朝阳区"), None));
+        assert!(!district.could_have_place(Level::City));
+        let town = at(Some(Level::Township), meta("上海市", None, Some("松江区"), Some("泗泾镇")));
+        assert!(!town.could_have_place(Level::City));
+        assert!(town.could_have_place(Level::County));
+        // A place the gazetteer does not know: we cannot tell, so it could.
+        let unknown = at(None, meta("四川省", None, Some("不存在县"), None));
+        assert!(unknown.could_have_place(Level::City));
     }
 
     #[test]
