@@ -582,6 +582,20 @@ fn completions_name_every_subcommand() {
         }
     }
     assert_eq!(env.run(&["completions", "tcsh"]).0, 2, "an unknown shell is a usage error");
+    // `| head`: a closed pipe is not an error.
+    for args in [&["completions", "bash"][..], &["man"]] {
+        let mut child = env
+            .cmd()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
     assert!(!env.index().exists(), "no index was built");
 }
 

@@ -30,7 +30,12 @@ pub struct CompletionsArgs {
 /// The completion script of a shell, written to `out`.
 pub fn completions(shell: Shell, out: &mut dyn Write) -> Result<Exit> {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "baogao", out);
+    // clap_complete panics when it cannot write (`… | head` closes the
+    // pipe); a script is a few dozen kB, so we write it ourselves.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "baogao", &mut script);
+    out.write_all(&script)?;
+    out.flush()?;
     Ok(Exit::Success)
 }
 
