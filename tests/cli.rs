@@ -486,6 +486,19 @@ fn search_csv_is_the_json_flattened() {
         }
     }
     assert_eq!(rows[0][0].to_string(), "3", "ranks count from the offset");
+    // --collapse: a `copies` column before `text`, as `copies` in JSON.
+    let args = ["search", "政府工作报告", "--collapse", "--all"];
+    let (_, out, _) = on_bundled(&[&args[..], &["--json"]].concat());
+    let lines = json_lines(&out);
+    let copies: Vec<u64> =
+        lines[..lines.len() - 1].iter().map(|(_, d)| d["copies"].as_u64().unwrap()).collect();
+    assert!(copies.iter().any(|&n| n > 0), "the bundled corpus has near-duplicates");
+    let (_, out, _) = on_bundled(&[&args[..], &["--csv"]].concat());
+    let mut rd = csv::Reader::from_reader(out.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[18..], ["matches", "copies", "text"]);
+    let got: Vec<u64> = rd.records().map(|r| r.unwrap()[19].parse().unwrap()).collect();
+    assert_eq!(got, copies);
     // A query nothing matches: the header alone, exit 1.
     let (code, out, _) = on_bundled(&["search", "没有这个词语的报告", "--csv"]);
     assert_eq!(code, 1);

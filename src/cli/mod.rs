@@ -335,7 +335,8 @@ impl Ctx {
                 .enumerate()
                 .map(|(i, hit)| crate::output::csv::hit_record(a.offset + i + 1, hit))
                 .collect();
-            crate::output::csv::write_table(&mut out, &crate::output::csv::HIT_HEADER, &rows)?;
+            let header = crate::output::csv::hit_header(a.collapse);
+            crate::output::csv::write_table(&mut out, &header, &rows)?;
         } else if a.json {
             for (i, hit) in results.hits.iter().enumerate() {
                 json::line(&mut out, "hit", &json::HitJson::new(a.offset + i + 1, hit))?;

@@ -24,7 +24,9 @@ pub fn write_table<W: Write>(out: W, headers: &[&str], rows: &[Vec<String>]) -> 
 /// the passage id, the report's id and metadata, the passage ordinal, the
 /// section's kinds (joined with `;`), heading and heading path (joined with
 /// ` › `), the matches as character ranges into `text` (`start-end`,
-/// joined with `;`) and the original passage text.
+/// joined with `;`) and the original passage text. With `search
+/// --collapse`, a `copies` column (the near-duplicates folded under the
+/// hit) comes before `text`: see [`hit_header`].
 pub const HIT_HEADER: [&str; 20] = [
     "rank",
     "score",
@@ -48,7 +50,19 @@ pub const HIT_HEADER: [&str; 20] = [
     "text",
 ];
 
-/// One `search --csv` row, in [`HIT_HEADER`]'s order; `rank` is 1-based.
+/// The `search --csv` header: [`HIT_HEADER`], with `copies` before `text`
+/// when hits are collapsed.
+pub fn hit_header(copies: bool) -> Vec<&'static str> {
+    let mut header = HIT_HEADER.to_vec();
+    if copies {
+        header.insert(header.len() - 1, "copies");
+    }
+    header
+}
+
+/// One `search --csv` row, in [`hit_header`]'s order; `rank` is 1-based.
+/// The `copies` cell is there when the hit has a count of copies (`search
+/// --collapse`).
 pub fn hit_record(rank: usize, hit: &Hit) -> Vec<String> {
     let mut rec = vec![rank.to_string(), hit.score.to_string(), hit.id()];
     rec.extend(report_fields(&hit.report));
@@ -58,8 +72,9 @@ pub fn hit_record(rank: usize, hit: &Hit) -> Vec<String> {
         hit.heading().unwrap_or("").to_string(),
         hit.path.join(" › "),
         hit.matches.iter().map(|m| format!("{}-{}", m.start, m.end)).collect::<Vec<_>>().join(";"),
-        hit.text.clone(),
     ]);
+    rec.extend(hit.copies.map(|n| n.to_string()));
+    rec.push(hit.text.clone());
     rec
 }
 
