@@ -225,7 +225,8 @@ pub struct SearchArgs {
     /// CSV output: a header, then one row per hit shown (as --json,
     /// flattened: rank, score, id, report, path, title, province, city,
     /// county, township, level, issuer, year, published, ordinal, kinds,
-    /// heading, heading_path, matches, text); no summary row.
+    /// heading, heading_path, matches, [copies with --collapse,] text); no
+    /// summary row.
     #[arg(long)]
     pub csv: bool,
 }
