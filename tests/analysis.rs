@@ -217,6 +217,56 @@ fn trend_svg_is_a_line_chart() {
     assert!(err.contains("/nonexistent/dir/x.svg"), "{err}");
 }
 
+/// Lines only along an ordered key: `--by year` draws one line per query,
+/// `--by township` (places in no order) grouped bars and no line at all,
+/// and its terminal chart has no sparkline.
+#[test]
+fn trend_svg_draws_lines_only_over_ordered_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = |by: &str| {
+        let path = dir.path().join(format!("{by}.svg"));
+        ok(&["trend", "法律顾问", "枫桥经验", "--by", by, "--svg", path.to_str().unwrap()]);
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let marks = |text: &str| {
+        let doc = roxmltree::Document::parse(text).expect("well-formed SVG");
+        let count = |tag: &str| doc.descendants().filter(|n| n.has_tag_name(tag)).count();
+        let series = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("path") && n.attribute("class") == Some("series"))
+            .count();
+        let bars: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("rect") && n.attribute("class") == Some("bar"))
+            .map(|n| n.descendants().find_map(|t| t.text()).unwrap_or("").to_string())
+            .collect();
+        (series, count("polyline") + count("path"), bars)
+    };
+
+    let (series, _, bars) = marks(&svg("year"));
+    assert_eq!(series, 2, "one line per query over years");
+    assert!(bars.is_empty());
+
+    let (rows, _) = count_groups(&["法律顾问", "--by", "township"]);
+    let (_, lines, bars) = marks(&svg("township"));
+    assert_eq!(lines, 0, "no path or polyline connects townships");
+    // One bar per query and township with text (a township is never a gap:
+    // it has reports), each titled with its township.
+    assert_eq!(bars.len(), 2 * rows.len());
+    assert!(
+        bars.iter().all(|t| t.contains('镇')
+            || t.contains('乡')
+            || t.contains("街道")
+            || t.contains("(unknown)")),
+        "{bars:?}"
+    );
+
+    let human = ok(&["trend", "法律顾问", "--by", "township"]);
+    assert!(!human.contains('▁') && !human.contains(" … "), "no sparkline: {human}");
+    let human = ok(&["trend", "法律顾问", "--by", "year"]);
+    assert!(human.contains('▁'), "a sparkline over years: {human}");
+}
+
 #[test]
 fn pivot_cells_sum_to_the_single_key_figures() {
     for (pair, first, second) in [

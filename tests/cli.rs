@@ -385,3 +385,248 @@ fn an_index_of_an_older_format_asks_for_a_full_rebuild() {
     assert_eq!(env.run(&["index", "--full"]).0, 0);
     assert_eq!(env.run(&["search", "枫桥经验"]).0, 0);
 }
+
+/// `reports --json` lines, parsed strictly.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportLineData {
+    #[serde(flatten)]
+    report: ReportData,
+    sections: Vec<ReportSectionData>,
+    chars: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportSectionData {
+    kinds: Vec<String>,
+    heading: Option<String>,
+}
+
+/// The metadata columns of a CSV row, as the JSON has them (empty = null).
+fn csv_report_fields(r: &csv::StringRecord, from: usize) -> Vec<Option<String>> {
+    (from..from + 10).map(|i| Some(r[i].to_string()).filter(|s| !s.is_empty())).collect()
+}
+
+fn json_report_fields(r: &ReportData) -> Vec<Option<String>> {
+    vec![
+        Some(r.path.clone()),
+        r.title.clone(),
+        r.province.clone(),
+        r.city.clone(),
+        r.county.clone(),
+        r.township.clone(),
+        r.level.clone(),
+        r.issuer.clone(),
+        r.year.map(|y| y.to_string()),
+        r.published.clone(),
+    ]
+}
+
+#[test]
+fn search_csv_is_the_json_flattened() {
+    let args = ["search", "法律顾问 OR 枫桥经验", "--limit", "100", "--offset", "2"];
+    let (code, out, _) = on_bundled(&[&args[..], &["--json"]].concat());
+    assert_eq!(code, 0);
+    let lines = json_lines(&out);
+    let hits: Vec<HitData> = lines[..lines.len() - 1]
+        .iter()
+        .map(|(_, d)| serde_json::from_value(d.clone()).unwrap())
+        .collect();
+    let (code, out, _) = on_bundled(&[&args[..], &["--csv"]].concat());
+    assert_eq!(code, 0);
+    let mut rd = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(
+        rd.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "rank",
+            "score",
+            "id",
+            "report",
+            "path",
+            "title",
+            "province",
+            "city",
+            "county",
+            "township",
+            "level",
+            "issuer",
+            "year",
+            "published",
+            "ordinal",
+            "kinds",
+            "heading",
+            "heading_path",
+            "matches",
+            "text"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), hits.len(), "one row per hit shown, no summary row");
+    assert!(rows.len() >= 10, "{}", rows.len());
+    for (r, h) in rows.iter().zip(&hits) {
+        assert_eq!(r[0].parse::<usize>().unwrap(), h.rank);
+        assert!((r[1].parse::<f64>().unwrap() - h.score).abs() < 1e-3);
+        assert_eq!(&r[2], h.passage.id);
+        assert_eq!(&r[3], h.report.id);
+        assert_eq!(csv_report_fields(r, 4), json_report_fields(&h.report));
+        assert_eq!(r[14].parse::<u64>().unwrap(), h.passage.ordinal);
+        assert_eq!(&r[15], h.section.kinds.join(";"));
+        assert_eq!(&r[16], h.section.heading.clone().unwrap_or_default());
+        assert_eq!(&r[17], h.section.path.join(" › "));
+        let spans: Vec<String> =
+            h.matches.iter().map(|m| format!("{}-{}", m.start, m.end)).collect();
+        assert_eq!(&r[18], spans.join(";"));
+        // The original text, whole: each span is a mention of a query word.
+        assert_eq!(&r[19], h.passage.text);
+        let chars: Vec<char> = r[19].chars().collect();
+        for m in &h.matches {
+            let word: String = chars[m.start..m.end].iter().collect();
+            assert!(["法律顾问", "枫桥经验"].contains(&word.as_str()), "{word}");
+        }
+    }
+    assert_eq!(rows[0][0].to_string(), "3", "ranks count from the offset");
+    // --collapse: a `copies` column before `text`, as `copies` in JSON.
+    let args = ["search", "政府工作报告", "--collapse", "--all"];
+    let (_, out, _) = on_bundled(&[&args[..], &["--json"]].concat());
+    let lines = json_lines(&out);
+    let copies: Vec<u64> =
+        lines[..lines.len() - 1].iter().map(|(_, d)| d["copies"].as_u64().unwrap()).collect();
+    assert!(copies.iter().any(|&n| n > 0), "the bundled corpus has near-duplicates");
+    let (_, out, _) = on_bundled(&[&args[..], &["--csv"]].concat());
+    let mut rd = csv::Reader::from_reader(out.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[18..], ["matches", "copies", "text"]);
+    let got: Vec<u64> = rd.records().map(|r| r.unwrap()[19].parse().unwrap()).collect();
+    assert_eq!(got, copies);
+    // A query nothing matches: the header alone, exit 1.
+    let (code, out, _) = on_bundled(&["search", "没有这个词语的报告", "--csv"]);
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().count(), 1);
+}
+
+#[test]
+fn reports_csv_is_the_json_flattened() {
+    for filter in [&[][..], &["--missing", "published"], &["--level", "county"]] {
+        let (code, out, _) = on_bundled(&[&["reports", "--json"][..], filter].concat());
+        assert_eq!(code, 0);
+        let reports: Vec<ReportLineData> = json_lines(&out)
+            .into_iter()
+            .map(|(t, d)| {
+                assert_eq!(t, "report");
+                serde_json::from_value(d).unwrap()
+            })
+            .collect();
+        let (code, out, _) = on_bundled(&[&["reports", "--csv"][..], filter].concat());
+        assert_eq!(code, 0);
+        let mut rd = csv::Reader::from_reader(out.as_bytes());
+        assert_eq!(
+            rd.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "id",
+                "path",
+                "title",
+                "province",
+                "city",
+                "county",
+                "township",
+                "level",
+                "issuer",
+                "year",
+                "published",
+                "chars",
+                "sections",
+                "headings"
+            ]
+        );
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), reports.len(), "{filter:?}");
+        for (r, j) in rows.iter().zip(&reports) {
+            assert_eq!(&r[0], j.report.id);
+            assert_eq!(csv_report_fields(r, 1), json_report_fields(&j.report));
+            assert_eq!(r[11].parse::<u64>().unwrap(), j.chars);
+            let kinds: Vec<String> = j.sections.iter().map(|s| s.kinds.join("+")).collect();
+            assert_eq!(&r[12], kinds.join(";"));
+            let headings: Vec<String> =
+                j.sections.iter().map(|s| s.heading.clone().unwrap_or_default()).collect();
+            assert_eq!(&r[13], headings.join(";"));
+        }
+    }
+    let (code, _, err) = on_bundled(&["reports", "--csv", "--explain"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+/// The subcommands `baogao --help` lists.
+fn subcommands() -> Vec<String> {
+    let (code, out, _) = on_bundled(&["--help"]);
+    assert_eq!(code, 0);
+    let names: Vec<String> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(String::from)
+        .collect();
+    assert!(names.len() >= 14 && names.contains(&"man".into()), "{names:?}");
+    names
+}
+
+#[test]
+fn completions_name_every_subcommand() {
+    let names = subcommands();
+    let env = Env::new();
+    // No corpus and no index needed: an empty folder will do.
+    let (code, bash, err) = env.run(&["completions", "bash"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(bash.contains("complete -F _baogao") && bash.contains("baogao"), "{bash}");
+    // The root's candidates: the line `opts="…"` that offers the commands.
+    let root = bash.lines().find(|l| l.contains("opts=\"") && l.contains("search")).unwrap();
+    for n in &names {
+        assert!(root.split(['"', ' ']).any(|w| w == n), "{n} in {root}");
+    }
+    assert!(bash.contains("--missing") && bash.contains("--csv"), "flags complete too");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let (code, script, err) = env.run(&["completions", shell]);
+        assert_eq!(code, 0, "{err}");
+        for n in &names {
+            assert!(script.contains(n.as_str()), "{n} in {shell}");
+        }
+    }
+    assert_eq!(env.run(&["completions", "tcsh"]).0, 2, "an unknown shell is a usage error");
+    // `| head`: a closed pipe is not an error.
+    for args in [&["completions", "bash"][..], &["man"]] {
+        let mut child = env
+            .cmd()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert!(!env.index().exists(), "no index was built");
+}
+
+#[test]
+fn man_page_has_every_subcommand() {
+    let names = subcommands();
+    let env = Env::new();
+    let (code, man, err) = env.run(&["man"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(man.lines().any(|l| l.starts_with(".TH baogao 1")), "{}", &man[..200]);
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH \"EXIT STATUS\""] {
+        assert!(man.contains(section), "{section}");
+    }
+    for n in &names {
+        assert!(man.contains(&format!(".SH \"BAOGAO {}\"", n.to_uppercase())), "{n}");
+        assert!(man.contains(&format!("baogao {n}")), "{n} synopsis");
+    }
+    // Flag docs come from the clap definitions.
+    assert!(man.contains("\\-\\-missing") && man.contains("national, province, city"));
+    assert!(!env.index().exists(), "no index was built");
+}

@@ -149,8 +149,16 @@ fn docx_is_indexed_searched_and_shown() {
     // The tab between the runs is kept in the text the user sees.
     let text = hit["passage"]["text"].as_str().unwrap();
     assert!(text.contains("“枫桥经验”。\t全年"), "{text:?}");
-    // Table cells are text too, one passage each.
-    assert_eq!(env.run(&["search", "法律顾问覆盖村居"]).0, 0);
+    // A table row is one passage, its cells joined with ` | `; a match
+    // stays inside a cell (neither across cells nor across rows).
+    let (code, out, _) = env.run(&["search", "法律顾问覆盖村居", "--json"]);
+    assert_eq!(code, 0);
+    let lines = json_lines(&out);
+    assert_eq!(lines[0].1["passage"]["text"], "法律顾问覆盖村居 | 十二个");
+    assert_eq!(lines[0].1["section"]["kinds"][0], "measures");
+    assert_eq!(env.run(&["search", "\"村居十二个\""]).0, 1, "not across cells");
+    assert_eq!(env.run(&["search", "\"数量法律顾问\""]).0, 1, "not across rows");
+    assert_eq!(env.run(&["search", "\"项目 | 数量\""]).0, 0, "the row as it reads");
     assert_eq!(env.run(&["search", "删掉的旧说法"]).0, 1, "deleted revisions are not text");
 
     let r = reports(&env);
@@ -311,4 +319,59 @@ fn metadata_csv_overrides_and_reports_problems() {
     assert_eq!(b["year"], 2023, "the bad cell is ignored, the rest of the row applies");
     // Overrides are searchable as filters.
     assert_eq!(env.run(&["search", "枫桥经验", "--township", "有庆镇"]).0, 0);
+}
+
+/// `reports --missing FIELD` lists only the reports that could have the
+/// field: not those of a higher level (a national report has no province,
+/// a county report no township), nor those whose place has none in the
+/// gazetteer (a district of 北京 has no city).
+/// Places set with metadata.csv, so that each report lacks exactly what
+/// the table says.
+#[test]
+fn missing_lists_only_reports_that_could_have_the_field() {
+    let env = Env::new();
+    let rows = [
+        // path, province, city, county, township, level
+        ("national.txt", "-", "-", "-", "-", "national"),
+        ("province.txt", "四川省", "-", "-", "-", "province"),
+        ("city.txt", "四川省", "达州市", "-", "-", "city"),
+        ("county.txt", "四川省", "达州市", "渠县", "-", "county"),
+        ("town-no-name.txt", "四川省", "达州市", "渠县", "-", "township"),
+        ("county-no-city.txt", "四川省", "-", "渠县", "-", "county"),
+        ("beijing-district.txt", "北京市", "-", "朝阳区", "-", "county"),
+        ("dongguan-town.txt", "广东省", "东莞市", "-", "虎门镇", "township"),
+        ("shanghai-town.txt", "上海市", "-", "松江区", "泗泾镇", "township"),
+        ("unknown.txt", "-", "-", "-", "-", "-"),
+    ];
+    let mut table = String::from("path,province,city,county,township,level\n");
+    for (i, (path, p, c, k, t, l)) in rows.iter().enumerate() {
+        env.write(path, REPORT.replace("枫桥经验", &format!("枫桥经验{i}")));
+        table.push_str(&format!("{path},{p},{c},{k},{t},{l}\n"));
+    }
+    env.write("metadata.csv", table);
+    let (skipped, _, err) = index(&env);
+    assert!(skipped.is_empty() && !err.contains("warning"), "{skipped:?} {err}");
+    let missing = |field: &str| {
+        let (code, out, err) = env.run(&["reports", "--missing", field, "--json"]);
+        assert!(code <= 1, "{err}");
+        let mut paths: Vec<String> = json_lines(&out)
+            .into_iter()
+            .map(|(_, d)| d["path"].as_str().unwrap().to_string())
+            .collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(missing("province"), ["unknown.txt"]);
+    // 渠县 is in 达州市; 朝阳区 of 北京市 and a town of 上海市 have no city.
+    assert_eq!(missing("city"), ["county-no-city.txt", "unknown.txt"]);
+    // The gazetteer puts the towns of 东莞 under a county-level 东莞市.
+    assert_eq!(missing("county"), ["dongguan-town.txt", "unknown.txt"]);
+    assert_eq!(missing("township"), ["town-no-name.txt", "unknown.txt"]);
+    assert_eq!(missing("locality"), ["unknown.txt"]);
+    // The index summary counts what --missing township lists.
+    env.write("other.txt", REPORT.replace("枫桥经验", "枫桥经验其他"));
+    let (code, out, _) = env.run(&["index", "--full"]);
+    assert_eq!(code, 0);
+    let line = out.lines().find(|l| l.contains("without a township")).unwrap();
+    assert_eq!(line.split_whitespace().last(), Some("3"), "{line}");
 }

@@ -344,3 +344,49 @@ fn status_lists_what_index_would_do_and_the_cheap_check_sees_folders() {
     let (_, _, err) = env.run(&["search", "报告"]);
     assert!(!err.contains("changed since"), "{err}");
 }
+
+/// `index --verbose` lists on stderr, in path order, what the build added
+/// (`+`), updated (`~`), removed (`-`) and skipped (`!` with the reason);
+/// a run that changes nothing lists only the skipped files.
+#[test]
+fn verbose_lists_every_changed_and_skipped_file() {
+    let env = Env::new();
+    let listed = |env: &Env| {
+        let (code, _, err) = env.run(&["index", "--verbose"]);
+        assert_eq!(code, 0, "{err}");
+        err.lines().map(String::from).collect::<Vec<_>>()
+    };
+    env.write("a.txt", report(1, "有庆镇", ""));
+    env.write("b/b.txt", report(2, "濮院镇", ""));
+    env.write("c.txt", report(3, "巴阳镇", ""));
+    env.write("empty.txt", "");
+    assert_eq!(listed(&env), ["+ a.txt", "+ b/b.txt", "+ c.txt", "! empty.txt: empty file"]);
+    assert_eq!(listed(&env), ["! empty.txt: empty file"], "nothing changed");
+
+    std::thread::sleep(Duration::from_millis(20));
+    env.write("a.txt", report(1, "有庆镇", "新增的一句话。"));
+    std::fs::remove_file(env.corpus().join("b/b.txt")).unwrap();
+    env.write("d.txt", report(4, "燕山乡", ""));
+    // c.txt becomes a copy of a report that sorts before it: removed, and
+    // skipped as a duplicate.
+    env.write("c.txt", report(1, "有庆镇", "新增的一句话。"));
+    // --json only changes stdout.
+    let (code, out, err) = env.run(&["index", "--verbose", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "~ a.txt",
+            "- b/b.txt",
+            "- c.txt",
+            "! c.txt: duplicate of a.txt",
+            "+ d.txt",
+            "! empty.txt: empty file"
+        ]
+    );
+    assert_eq!(counts(&json_lines(&out).pop().unwrap().1), [1, 1, 2, 0, 2]);
+    // Without --verbose, nothing on stderr.
+    env.write("e.txt", report(5, "七宝镇", ""));
+    let (_, _, err) = env.run(&["index"]);
+    assert_eq!(err, "");
+}

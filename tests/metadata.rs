@@ -513,3 +513,43 @@ fn explain_shows_clues_and_overrides() {
     assert!(out.contains("a.txt"));
     assert_eq!(env.run(&["reports", "--explain", "nope"]).0, 2);
 }
+
+/// `reports --missing` on the bundled reports: every report lacking a
+/// place field has a level that could have it. The towns of 上海 and 重庆
+/// lack a city, as the gazetteer says they should: none is listed.
+#[test]
+fn missing_place_fields_respect_levels_on_real_reports() {
+    let (_, all, _) = on_bundled(&["reports", "--json"]);
+    let all = reports_by_path(&all);
+    let municipal_towns = all
+        .values()
+        .filter(|d| d["level"] == "township" && d["city"].is_null() && !d["county"].is_null())
+        .count();
+    assert!(municipal_towns >= 4, "the bundled corpus has towns of 上海 and 重庆");
+    for (field, rank) in [("province", 1), ("city", 2), ("county", 3), ("township", 4)] {
+        let (code, out, err) = on_bundled(&["reports", "--missing", field, "--json"]);
+        assert!(code <= 1, "{err}");
+        for (path, d) in reports_by_path(&out) {
+            assert!(d[field].is_null(), "{path} has a {field}");
+            let level = ["national", "province", "city", "county", "township"]
+                .iter()
+                .position(|l| d["level"] == *l);
+            assert!(
+                level.is_none_or(|l| l >= rank),
+                "{path}: a {} report lacks no {field}",
+                d["level"]
+            );
+        }
+        // What is not listed either has the field or could not have it.
+        let listed = reports_by_path(&out).len();
+        let lacking = all.values().filter(|d| d[field].is_null()).count();
+        if field == "township" {
+            let higher =
+                all.values().filter(|d| d["level"] != "township" && !d["level"].is_null()).count();
+            assert_eq!(listed + higher, lacking, "{field}");
+        }
+        if field == "city" {
+            assert_eq!(listed, 0, "no bundled report lacks a city it could have");
+        }
+    }
+}

@@ -127,6 +127,13 @@ impl GroupBy {
         }
     }
 
+    /// Whether the keys lie on a scale with an order and a distance (years,
+    /// decades), so that a line from one key to the next means something.
+    /// Charts draw lines only over these, and bars over the others.
+    pub fn is_ordered(self) -> bool {
+        matches!(self, GroupBy::Year | GroupBy::Decade)
+    }
+
     /// The accepted names, for messages.
     pub const NAMES: &'static str =
         "year, decade, township, county, city, province, level, section, report";

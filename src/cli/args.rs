@@ -126,6 +126,16 @@ pub enum Command {
     /// modification times, which catches added, removed and renamed files
     /// but not a file rewritten in place.
     Status(StatusArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish,
+    /// powershell).
+    ///
+    /// For bash: `baogao completions bash > ~/.local/share/bash-completion/completions/baogao`;
+    /// zsh: into a folder of your `$fpath` as `_baogao`; fish:
+    /// `baogao completions fish > ~/.config/fish/completions/baogao.fish`.
+    Completions(super::generate::CompletionsArgs),
+    /// Print the man page (roff): `baogao man > baogao.1`, or
+    /// `baogao man | man -l -` to read it.
+    Man,
 }
 
 /// `baogao index`.
@@ -140,7 +150,10 @@ pub struct IndexArgs {
     /// JSON Lines output: one `skipped` per skipped file, then a `summary`.
     #[arg(long)]
     pub json: bool,
-    /// List every skipped file (a terminal shows the first 20).
+    /// List every file the build added (`+ path`), updated (`~ path`),
+    /// removed (`- path`) or skipped (`! path: reason`) on stderr, one line
+    /// each in path order, after the progress; and every skipped file in
+    /// the summary (a terminal shows the first 20).
     #[arg(long, short)]
     pub verbose: bool,
 }
@@ -207,8 +220,15 @@ pub struct SearchArgs {
     #[arg(long, default_value = "baogao", value_name = "NAME", hide = true)]
     pub ranker: String,
     /// JSON Lines output.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// CSV output: a header, then one row per hit shown (as --json,
+    /// flattened: rank, score, id, report, path, title, province, city,
+    /// county, township, level, issuer, year, published, ordinal, kinds,
+    /// heading, heading_path, matches, [copies with --collapse,] text); no
+    /// summary row.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 /// `baogao count`.
@@ -273,8 +293,11 @@ pub struct ReportsArgs {
     #[allow(missing_docs)] // clap flattens the filter flags here
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Only reports lacking this field: year, township, locality,
-    /// published, issuer, title.
+    /// Only reports lacking this field: year, province, city, county,
+    /// township, locality (any place), published, issuer, title. A place
+    /// field counts only where the report's level allows one (a county
+    /// report never lacks a township) and the gazetteer does (a district
+    /// of Beijing never lacks a city).
     #[arg(long, value_name = "FIELD")]
     pub missing: Option<String>,
     /// Show the evidence behind each field: the value, the clue it came
@@ -283,8 +306,13 @@ pub struct ReportsArgs {
     #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
     pub explain: Option<String>,
     /// JSON Lines output.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// CSV output: a header, then one row per report (as --json, flattened:
+    /// id, path, title, province, city, county, township, level, issuer,
+    /// year, published, chars, sections, headings).
+    #[arg(long, conflicts_with = "explain")]
+    pub csv: bool,
 }
 
 /// `baogao status`.
@@ -388,6 +416,28 @@ mod tests {
         let e = parse([OsString::from("baogao"), "search".into(), bad()]).unwrap_err();
         assert!(e.use_stderr());
         assert_eq!(rewrite_negations([bad()]), vec![bad()]);
+    }
+
+    #[test]
+    fn csv_flags() {
+        let cli = parse(["baogao", "search", "x", "--csv"]).unwrap();
+        let Command::Search(s) = cli.command else { panic!() };
+        assert!(s.csv && !s.json);
+        assert!(parse(["baogao", "search", "x", "--csv", "--json"]).is_err());
+        let cli = parse(["baogao", "reports", "--csv", "--missing", "year"]).unwrap();
+        let Command::Reports(r) = cli.command else { panic!() };
+        assert!(r.csv);
+        assert!(parse(["baogao", "reports", "--csv", "--json"]).is_err());
+        assert!(parse(["baogao", "reports", "--csv", "--explain"]).is_err());
+    }
+
+    #[test]
+    fn completions_take_a_shell() {
+        let cli = parse(["baogao", "completions", "zsh"]).unwrap();
+        let Command::Completions(c) = cli.command else { panic!() };
+        assert_eq!(c.shell, clap_complete::Shell::Zsh);
+        assert!(parse(["baogao", "completions", "tcsh"]).is_err());
+        assert!(matches!(parse(["baogao", "man"]).unwrap().command, Command::Man));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod args;
 pub mod concepts;
 pub mod diff;
 pub mod export;
+pub mod generate;
 pub mod guard;
 pub mod keywords;
 pub mod kwic;
@@ -86,6 +87,12 @@ pub fn finish() {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
+    // These need no corpus and no index.
+    match &cli.command {
+        Command::Completions(a) => return generate::completions(a.shell, &mut io::stdout().lock()),
+        Command::Man => return generate::man(&mut io::stdout().lock()),
+        _ => {}
+    }
     let color = color_choice(cli.color);
     let mut ctx = Ctx { index: cli.index, corpus: cli.corpus, color };
     guard::settle_corpus(&mut ctx, cli.corpus_given, &cli.command)?;
@@ -102,6 +109,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Concepts(a) => concepts::run(&ctx, a),
         Command::Status(a) => ctx.status(a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Completions(_) | Command::Man => unreachable!("handled above"),
     }
 }
 
@@ -233,6 +241,13 @@ impl Ctx {
         }
         let bar = progress::for_terminal(a.json);
         let summary = self.build(a.full, &bar)?;
+        if a.verbose {
+            // After the progress bar (cleared by now), before the summary.
+            let mut err = io::stderr().lock();
+            for line in change_lines(&summary) {
+                writeln!(err, "{line}")?;
+            }
+        }
         let mut out = self.stdout(a.json);
         if a.json {
             for s in &summary.skipped {
@@ -242,9 +257,9 @@ impl Ctx {
                 &mut out,
                 "summary",
                 &json::IndexSummary {
-                    added: summary.added,
-                    updated: summary.updated,
-                    removed: summary.removed,
+                    added: summary.added.len(),
+                    updated: summary.updated.len(),
+                    removed: summary.removed.len(),
                     unchanged: summary.unchanged,
                     skipped: summary.skipped.len(),
                     elapsed_ms: summary.elapsed.as_millis() as u64,
@@ -253,9 +268,9 @@ impl Ctx {
         } else {
             let m = summary.missing;
             let rows: Vec<Vec<String>> = [
-                ("added", summary.added),
-                ("updated", summary.updated),
-                ("removed", summary.removed),
+                ("added", summary.added.len()),
+                ("updated", summary.updated.len()),
+                ("removed", summary.removed.len()),
                 ("unchanged", summary.unchanged),
                 ("skipped", summary.skipped.len()),
                 ("reports in the index", summary.reports),
@@ -312,8 +327,17 @@ impl Ctx {
         };
         let results =
             Searcher::new(&reader).search_with(matcher.as_ref(), &filters, page, ranker)?;
-        let mut out = self.stdout(a.json);
-        if a.json {
+        let mut out = self.stdout(a.json || a.csv);
+        if a.csv {
+            let rows: Vec<Vec<String>> = results
+                .hits
+                .iter()
+                .enumerate()
+                .map(|(i, hit)| crate::output::csv::hit_record(a.offset + i + 1, hit))
+                .collect();
+            let header = crate::output::csv::hit_header(a.collapse);
+            crate::output::csv::write_table(&mut out, &header, &rows)?;
+        } else if a.json {
             for (i, hit) in results.hits.iter().enumerate() {
                 json::line(&mut out, "hit", &json::HitJson::new(a.offset + i + 1, hit))?;
             }
@@ -452,8 +476,12 @@ impl Ctx {
                 .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
                 .collect(),
         };
-        let mut out = self.stdout(a.json);
-        if a.explain.is_some() {
+        let mut out = self.stdout(a.json || a.csv);
+        if a.csv {
+            let rows: Vec<Vec<String>> =
+                reports.iter().map(|r| crate::output::csv::report_record(r)).collect();
+            crate::output::csv::write_table(&mut out, &crate::output::csv::REPORT_HEADER, &rows)?;
+        } else if a.explain.is_some() {
             for r in &reports {
                 if a.json {
                     crate::output::explain::json_line(&mut out, r)?;
@@ -745,6 +773,25 @@ fn print_report_header(out: &mut dyn WriteColor, r: &crate::index::ReportRecord)
     writeln!(out, "chars:     {}    passages: {}    encoding: {}", r.chars, r.passages, r.encoding)
 }
 
+/// `index --verbose`: every file the build changed or skipped, in path
+/// order, one line each: `+ path` added, `~ path` updated, `- path`
+/// removed, `! path: reason` skipped. A report that became a duplicate is
+/// both removed and skipped.
+fn change_lines(s: &BuildSummary) -> Vec<String> {
+    let mut lines: Vec<(&str, char, String)> = Vec::new();
+    for (mark, paths) in [('+', &s.added), ('~', &s.updated), ('-', &s.removed)] {
+        lines.extend(paths.iter().map(|p| (p.as_str(), mark, human::sanitize(p))));
+    }
+    lines.extend(
+        s.skipped
+            .iter()
+            .map(|k| (k.path.as_str(), '!', human::sanitize(&format!("{}: {}", k.path, k.reason)))),
+    );
+    // Stable: a path removed and skipped reads `-` then `!`.
+    lines.sort_by(|a, b| a.0.cmp(b.0));
+    lines.into_iter().map(|(_, mark, text)| format!("{mark} {text}")).collect()
+}
+
 /// What a build read, and how fast.
 fn read_line(s: &BuildSummary) -> String {
     let secs = s.elapsed.as_secs_f64();
@@ -767,9 +814,9 @@ fn summary_line(s: &BuildSummary) -> String {
     format!(
         "{} reports in the index: {} added, {} updated, {} removed, {} unchanged; {} files skipped; {}",
         s.reports,
-        s.added,
-        s.updated,
-        s.removed,
+        s.added.len(),
+        s.updated.len(),
+        s.removed.len(),
         s.unchanged,
         s.skipped.len(),
         read_line(s),
@@ -894,7 +941,8 @@ pub fn find_report(
 #[derive(Debug, Clone, Copy)]
 enum MissingField {
     Year,
-    Township,
+    /// A place field: province, city, county or township.
+    Place(crate::corpus::Level),
     Locality,
     Published,
     Issuer,
@@ -903,23 +951,30 @@ enum MissingField {
 
 impl MissingField {
     fn parse(s: &str) -> Result<MissingField> {
+        use crate::corpus::Level;
         Ok(match s {
             "year" => MissingField::Year,
-            "township" => MissingField::Township,
+            "province" => MissingField::Place(Level::Province),
+            "city" => MissingField::Place(Level::City),
+            "county" => MissingField::Place(Level::County),
+            "township" => MissingField::Place(Level::Township),
             "locality" => MissingField::Locality,
             "published" => MissingField::Published,
             "issuer" => MissingField::Issuer,
             "title" => MissingField::Title,
             _ => bail!(UsageError(format!(
-                "unknown --missing field {s:?}; use year, township, locality, published, issuer or title"
+                "unknown --missing field {s:?}; use year, province, city, county, township, locality, published, issuer or title"
             ))),
         })
     }
 
+    /// Whether the report lacks the field although it could have it: a
+    /// place field only counts where the report's level (and the
+    /// gazetteer) allow one ([`crate::corpus::Metadata::could_have_place`]).
     fn is_missing(self, m: &crate::corpus::Metadata) -> bool {
         match self {
             MissingField::Year => m.year.is_none(),
-            MissingField::Township => m.township.is_none(),
+            MissingField::Place(level) => m.place(level).is_none() && m.could_have_place(level),
             MissingField::Locality => {
                 m.level != Some(crate::corpus::Level::National)
                     && m.province.is_none()

@@ -1,7 +1,8 @@
 //! `baogao trend QUERY… --by KEY`: one column per query, one row per group,
 //! cells = mentions per 10,000 characters of the group's text (mentions
-//! with `--raw`; any `--measure`), with bars and sparklines in the terminal and, with
-//! `--svg FILE`, a line chart.
+//! with `--raw`; any `--measure`), with bars (and, over years or decades,
+//! sparklines) in the terminal and, with `--svg FILE`, a chart: lines over
+//! years and decades, grouped bars over places, levels, sections, reports.
 //!
 //! The numbers come from [`crate::analysis::trend`](mod@crate::analysis::trend), which runs `count`
 //! per query: a trend cell is the `count` group of that query. This module
@@ -26,7 +27,7 @@ use super::args::FilterArgs;
 use super::{flag_filters, warn_unmatched_places, Ctx, Exit, UsageError};
 use crate::analysis::count::UNKNOWN;
 use crate::analysis::{self, Group, GroupBy, Measure, Trend};
-use crate::output::chart::{self, LineChart, Series};
+use crate::output::chart::{self, Chart, ChartKind, Series};
 use crate::output::{csv, human, json};
 use crate::query::{self, Expr, Matcher};
 
@@ -61,7 +62,9 @@ pub struct TrendArgs {
     /// Show and chart mentions instead of rates (`--measure mentions`).
     #[arg(long, conflicts_with = "measure")]
     pub raw: bool,
-    /// Also write the chart as an SVG line chart to FILE.
+    /// Also write the chart as SVG to FILE: lines over years and decades,
+    /// grouped bars over any other key (places have no order to draw a
+    /// line along).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
     /// JSON Lines output: one `row` per group, then a `summary`.
@@ -166,7 +169,7 @@ pub fn run(ctx: &Ctx, a: TrendArgs) -> Result<Exit> {
     let trend = analysis::trend(&reader, &matchers, &filters, by)?;
 
     if let Some(path) = &a.svg {
-        let svg = chart::svg(&line_chart(&trend, &labels, measure));
+        let svg = chart::svg(&svg_chart(&trend, &labels, measure));
         std::fs::write(path, svg)
             .with_context(|| format!("cannot write the SVG chart to {}", path.display()))?;
         eprintln!("baogao: wrote the chart to {}", path.display());
@@ -250,13 +253,15 @@ fn matcher_of(q: &str, expand: &dyn Fn(Expr) -> Result<Expr>) -> Result<Matcher>
     Ok(matcher)
 }
 
-/// The SVG chart of a trend. With `--by year` the `(unknown)` year is left
-/// out: the x axis is a time line, and "unknown" has no place on it (the
-/// table and JSON still show it).
-fn line_chart(trend: &Trend, labels: &[String], measure: Measure) -> LineChart {
-    let rows: Vec<_> =
-        trend.rows.iter().filter(|r| !(trend.by == GroupBy::Year && r.key == UNKNOWN)).collect();
-    LineChart {
+/// The SVG chart of a trend: lines over an ordered key (year, decade),
+/// grouped bars over any other. On a time line the `(unknown)` year or
+/// decade is left out: it has no place on it (the table and JSON still
+/// show it).
+fn svg_chart(trend: &Trend, labels: &[String], measure: Measure) -> Chart {
+    let ordered = trend.by.is_ordered();
+    let rows: Vec<_> = trend.rows.iter().filter(|r| !(ordered && r.key == UNKNOWN)).collect();
+    Chart {
+        kind: if ordered { ChartKind::Lines } else { ChartKind::Bars },
         title: format!("{} — by {}", labels.join(" · "), trend.by.name()),
         y_label: measure.label().into(),
         x_labels: rows.iter().map(|r| r.key.clone()).collect(),
@@ -358,7 +363,10 @@ fn print_human(
         writeln!(out)?;
     }
 
-    // Sparklines: the whole series at a glance, gaps as spaces.
+    // Sparklines: the whole series at a glance, gaps as spaces. A sparkline
+    // is a line chart, so only over an ordered key (years, decades); over
+    // places or reports only each query's peak is named.
+    let ordered = trend.by.is_ordered();
     if trend.rows.len() > 1 {
         writeln!(out)?;
         let label_w = labels.iter().map(|l| l.width()).max().unwrap_or(0);
@@ -373,10 +381,13 @@ fn print_human(
                     Some((b, _)) if b >= v => best,
                     _ => Some((v, k)),
                 });
-            write!(out, "{}  ", human::pad(&human::sanitize(l), label_w))?;
-            out.set_color(ColorSpec::new().set_fg(Some(COLORS[i % COLORS.len()])))?;
-            write!(out, "{}", chart::sparkline(&values))?;
-            out.reset()?;
+            write!(out, "{}", human::pad(&human::sanitize(l), label_w))?;
+            if ordered {
+                write!(out, "  ")?;
+                out.set_color(ColorSpec::new().set_fg(Some(COLORS[i % COLORS.len()])))?;
+                write!(out, "{}", chart::sparkline(&values))?;
+                out.reset()?;
+            }
             match peak {
                 Some((v, k)) if v > 0.0 => {
                     let v = match measure {
@@ -389,7 +400,7 @@ fn print_human(
                 _ => writeln!(out, "  no mentions")?,
             }
         }
-        if let (Some(first), Some(last)) = (trend.rows.first(), trend.rows.last()) {
+        if let (true, Some(first), Some(last)) = (ordered, trend.rows.first(), trend.rows.last()) {
             writeln!(
                 out,
                 "{}  {} … {}",

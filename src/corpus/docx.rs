@@ -19,7 +19,15 @@
 //! - `</w:p>` ends a line. Paragraphs without text (spacing paragraphs)
 //!   give no line, as in the HTML extractor: [`super::structure`] decides
 //!   what belongs together from the text, not from blank lines.
-//! - Tables: each paragraph in a cell is a line of its own, row by row.
+//! - Tables: one line per row, its cells joined with [`CELL_SEPARATOR`]
+//!   (` | `), so that a row — a record of the table — becomes one passage
+//!   ([`super::structure`] never joins a row line with its neighbours).
+//!   The paragraphs of one cell are joined with a space. The separator is
+//!   not whitespace, which normalization removes between CJK characters,
+//!   so a mention never runs from one cell into the next (`法律` | `顾问`
+//!   is not `法律顾问`); inside a cell, matching is as everywhere else.
+//!   Empty cells keep their place (`项目 |  | 数量`), and a table nested in
+//!   a cell becomes text of that cell, its rows joined with a space.
 //! - Tracked changes: inserted text (`<w:ins>`, `<w:moveTo>`) is kept,
 //!   deleted text (`<w:delText>`, everything under `<w:del>` and
 //!   `<w:moveFrom>`) is dropped: the document as it reads now.
@@ -44,6 +52,11 @@ use super::skip::SkipReason;
 /// The main document part is inflated up to this many bytes. A real
 /// report's `document.xml` is well under 10 MB; a zip bomb is not.
 const MAX_PART_BYTES: u64 = 256 << 20;
+
+/// What joins the cells of a table row into one line. A line holding it
+/// is a table row to [`super::structure`], which keeps it a passage of its
+/// own.
+pub const CELL_SEPARATOR: &str = " | ";
 
 /// The magic number of OLE compound files: legacy `.doc`, `.wps`, and
 /// password-protected `.docx`.
@@ -170,6 +183,9 @@ fn body_text(xml: &str) -> Result<String, String> {
                 }
                 match name {
                     "p" => out.open_paragraph(),
+                    "tbl" => out.open_table(),
+                    "tr" => out.open_row(),
+                    "tc" => out.open_cell(),
                     "r" => in_run += 1,
                     "t" if in_run > 0 => {
                         in_text = Some(attr(&e, "space").as_deref() == Some("preserve"));
@@ -185,6 +201,9 @@ fn body_text(xml: &str) -> Result<String, String> {
                 }
                 match e.local_name().as_ref() {
                     "p" => out.close_paragraph(),
+                    "tbl" => out.close_table(),
+                    "tr" => out.close_row(),
+                    "tc" => out.close_cell(),
                     "r" => in_run = in_run.saturating_sub(1),
                     "t" => {
                         if let Some(preserve) = in_text.take() {
@@ -235,12 +254,25 @@ fn is_skipped(local_name: &str) -> bool {
     matches!(local_name, "del" | "moveFrom" | "delText" | "instrText" | "Fallback")
 }
 
-/// The text being built: finished lines plus a stack of open paragraphs
-/// (more than one when a text box sits inside a paragraph).
+/// The text being built: finished lines, a stack of open paragraphs (more
+/// than one when a text box sits inside a paragraph) and a stack of open
+/// tables (more than one when a table sits in a cell).
 #[derive(Default)]
 struct Text {
     lines: Vec<String>,
     open: Vec<String>,
+    tables: Vec<Table>,
+}
+
+/// A table being read.
+#[derive(Default)]
+struct Table {
+    /// The finished rows, one line each.
+    rows: Vec<String>,
+    /// The cells of the open row.
+    row: Option<Vec<String>>,
+    /// The paragraphs of the open cell.
+    cell: Option<Vec<String>>,
 }
 
 impl Text {
@@ -254,6 +286,58 @@ impl Text {
         }
     }
 
+    fn open_table(&mut self) {
+        self.tables.push(Table::default());
+    }
+
+    fn open_row(&mut self) {
+        if let Some(t) = self.tables.last_mut() {
+            t.row = Some(Vec::new());
+        }
+    }
+
+    fn open_cell(&mut self) {
+        if let Some(t) = self.tables.last_mut() {
+            t.cell = Some(Vec::new());
+        }
+    }
+
+    /// A finished cell: its paragraphs joined with a space.
+    fn close_cell(&mut self) {
+        if let Some(t) = self.tables.last_mut() {
+            if let Some(cell) = t.cell.take() {
+                t.row.get_or_insert_with(Vec::new).push(cell.join(" "));
+            }
+        }
+    }
+
+    /// A finished row: one line of its cells. A row without any text
+    /// gives no line.
+    fn close_row(&mut self) {
+        self.close_cell();
+        if let Some(t) = self.tables.last_mut() {
+            if let Some(cells) = t.row.take() {
+                if cells.iter().any(|c| !c.trim().is_empty()) {
+                    t.rows.push(cells.join(CELL_SEPARATOR));
+                }
+            }
+        }
+    }
+
+    /// A finished table: its rows are lines, or, for a table nested in a
+    /// cell, text of that cell (rows joined with a space).
+    fn close_table(&mut self) {
+        self.close_row();
+        let Some(t) = self.tables.pop() else { return };
+        if self.tables.last().is_some_and(|outer| outer.cell.is_some()) {
+            self.emit(t.rows.join(" "));
+        } else {
+            for row in t.rows {
+                self.emit(row);
+            }
+        }
+    }
+
     /// Appends text to the innermost open paragraph. Text outside any
     /// paragraph does not occur in valid documents; we keep it as a line.
     fn push(&mut self, s: &str) {
@@ -263,16 +347,26 @@ impl Text {
         }
     }
 
+    /// A finished paragraph (or row): a line, or a paragraph of the open
+    /// table cell. Paragraphs without text are dropped.
     fn emit(&mut self, paragraph: String) {
-        if !paragraph.trim().is_empty() {
-            self.lines.push(paragraph);
+        if paragraph.trim().is_empty() {
+            return;
+        }
+        match self.tables.last_mut().and_then(|t| t.cell.as_mut()) {
+            Some(cell) => cell.push(paragraph.trim().to_string()),
+            None => self.lines.push(paragraph),
         }
     }
 
     fn finish(mut self) -> String {
-        // Paragraphs left open by a truncated document still count.
+        // Paragraphs and tables left open by a truncated document still
+        // count.
         while !self.open.is_empty() {
             self.close_paragraph();
+        }
+        while !self.tables.is_empty() {
+            self.close_table();
         }
         self.lines.join("\n")
     }
@@ -326,17 +420,42 @@ mod tests {
     }
 
     #[test]
-    fn tables_give_one_line_per_cell_paragraph() {
+    fn tables_give_one_line_per_row() {
         let cell = |a: &str, b: &str| format!("<w:tc><w:tcPr/>{}{}</w:tc>", p(a), p(b));
         let body = format!(
-            "{}<w:tbl><w:tblPr/><w:tr>{}{}</w:tr><w:tr>{}</w:tr></w:tbl>{}",
+            "{}<w:tbl><w:tblPr/><w:tr>{}{}{}</w:tr><w:tr>{}<w:tc><w:p/></w:tc>{}</w:tr>\
+             <w:tr><w:tc><w:p/></w:tc></w:tr></w:tbl>{}",
             p("前言"),
             cell("甲", "乙"),
             cell("丙", ""),
+            cell("", ""),
             cell("丁", "戊"),
+            cell("己", ""),
             p("结尾")
         );
-        assert_eq!(extract(&docx(&body)).unwrap(), "前言\n甲\n乙\n丙\n丁\n戊\n结尾");
+        // Cells joined with ` | `, paragraphs in a cell with a space; empty
+        // cells keep their place, an empty row gives no line.
+        assert_eq!(extract(&docx(&body)).unwrap(), "前言\n甲 乙 | 丙 | \n丁 戊 |  | 己\n结尾");
+    }
+
+    #[test]
+    fn a_nested_table_is_text_of_its_cell() {
+        let inner = format!(
+            "<w:tbl><w:tr><w:tc>{}</w:tc><w:tc>{}</w:tc></w:tr><w:tr><w:tc>{}</w:tc></w:tr></w:tbl>",
+            p("内一"),
+            p("内二"),
+            p("内三")
+        );
+        let body = format!(
+            "<w:tbl><w:tr><w:tc>{}</w:tc><w:tc>{}{inner}</w:tc></w:tr></w:tbl>{}",
+            p("外"),
+            p("前"),
+            p("后")
+        );
+        assert_eq!(extract(&docx(&body)).unwrap(), "外 | 前 内一 | 内二 内三\n后");
+        // A truncated document: the open table still gives its rows.
+        let cut = format!("<w:tbl><w:tr><w:tc>{}</w:tc><w:tc>{}", p("甲"), p("乙"));
+        assert_eq!(body_text(&cut).unwrap(), "甲 | 乙");
     }
 
     #[test]

@@ -134,10 +134,71 @@ pub struct Metadata {
     pub published: Option<String>,
 }
 
+/// The place of a gazetteer locality at `level`.
+fn loc_place(loc: &super::locality::Locality, level: Level) -> Option<&str> {
+    match level {
+        Level::National => None,
+        Level::Province => loc.province.as_deref(),
+        Level::City => loc.city.as_deref(),
+        Level::County => loc.county.as_deref(),
+        Level::Township => loc.township.as_deref(),
+    }
+}
+
 /// What joins the names of a place's chain in its key (`四川省›达州市›渠县`).
 pub const CHAIN_SEPARATOR: char = '›';
 
 impl Metadata {
+    /// The place field of a level (`None` for `national`).
+    pub fn place(&self, level: Level) -> Option<&str> {
+        match level {
+            Level::National => None,
+            Level::Province => self.province.as_deref(),
+            Level::City => self.city.as_deref(),
+            Level::County => self.county.as_deref(),
+            Level::Township => self.township.as_deref(),
+        }
+    }
+
+    /// Whether a report like this one could name a place at `level`, so
+    /// that lacking it is a gap in its metadata (`reports --missing`).
+    ///
+    /// Not when the report speaks for a higher level: a national report
+    /// has no province, a province report no city, a county report no
+    /// township (levels: national > province > city > county > township;
+    /// an unknown level could have any). Nor when the gazetteer says the
+    /// place below has none: a district of 北京/天津/上海/重庆 or a county
+    /// directly under its province has no city.
+    /// The gazetteer is asked only for a place below `level` that is known,
+    /// among the places consistent with the report's other fields.
+    pub fn could_have_place(&self, level: Level) -> bool {
+        if level == Level::National || self.level.is_some_and(|l| l < level) {
+            return false;
+        }
+        // The nearest known place below (fewest namesakes).
+        let below = Level::ALL.iter().copied().filter(|&l| l > level);
+        let Some((found, name)) = below.filter_map(|l| Some((l, self.place(l)?))).next() else {
+            return true;
+        };
+        // The places of that name whose chain (down to it) agrees with
+        // every field the report has.
+        let consistent: Vec<_> = super::locality::Gazetteer::bundled()
+            .lookup(name)
+            .into_iter()
+            .filter(|loc| loc.level == Some(found))
+            .filter(|loc| {
+                Level::ALL[1..].iter().filter(|&&l| l <= found).all(|&l| {
+                    match (self.place(l), loc_place(loc, l)) {
+                        (Some(ours), Some(theirs)) => ours == theirs,
+                        (Some(_), None) => false,
+                        (None, _) => true,
+                    }
+                })
+            })
+            .collect();
+        consistent.is_empty() || consistent.iter().any(|loc| loc_place(loc, level).is_some())
+    }
+
     /// The identity of the report's place at `level`: the chain of official
     /// names from the province down to that level, joined with `›`
     /// (`四川省›达州市›渠县›有庆镇`; `北京市›朝阳区` for a district of a
@@ -268,6 +329,32 @@ mod tests {
             township: t.map(String::from),
             ..Metadata::default()
         }
+    }
+
+    #[test]
+    fn places_a_report_could_have() {
+        let at = |level: Option<Level>, m: Metadata| Metadata { level, ..m };
+        // Levels: a report has no place below its own.
+        let national = Metadata { level: Some(Level::National), ..Metadata::default() };
+        assert!(Level::ALL.iter().all(|&l| !national.could_have_place(l)));
+        let county = at(Some(Level::County), meta("四川省", Some("达州市"), Some("渠县"), None));
+        assert!(county.could_have_place(Level::County));
+        assert!(!county.could_have_place(Level::Township));
+        // An unknown level could have anything.
+        assert!(Metadata::default().could_have_place(Level::Township));
+        // The gazetteer: a county of 达州市 has a city, a district or a
+        // town of 上海 has none (nearest place below first; its chain must
+        // agree with the report's other fields).
+        let no_city = at(Some(Level::County), meta("四川省", None, Some("渠县"), None));
+        assert!(no_city.could_have_place(Level::City));
+        let district = at(Some(Level::County), meta("北京市", None, Some("朝阳区"), None));
+        assert!(!district.could_have_place(Level::City));
+        let town = at(Some(Level::Township), meta("上海市", None, Some("松江区"), Some("泗泾镇")));
+        assert!(!town.could_have_place(Level::City));
+        assert!(town.could_have_place(Level::County));
+        // A place the gazetteer does not know: we cannot tell, so it could.
+        let unknown = at(None, meta("四川省", None, Some("不存在县"), None));
+        assert!(unknown.could_have_place(Level::City));
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //! 1. **Lines.** Each line is trimmed (spaces, U+3000, NBSP) and described:
 //!    does it end a sentence, is it indented, does it look like a heading,
 //!    a date, a signature, a metadata line (`来源:`, `发布日期:`)?
+//!    A line holding ` | ` is a table row (the `.docx` reader joins a
+//!    row's cells so): it stays a paragraph of its own.
 //! 2. **Paragraphs.** Consecutive lines are joined back into one paragraph
 //!    when a PDF or web copy broke a sentence (`镇机` + blank + `关全体干部`).
 //!    We only join when the first part does not end a sentence and the second
@@ -43,6 +45,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::corpus::docx::CELL_SEPARATOR;
 use crate::corpus::report::{Passage, Section, SectionKind, Structure};
 
 /// Paragraphs longer than this many characters are split at sentence ends
@@ -272,16 +275,21 @@ struct Line<'a> {
     /// Whether `text` ends with sentence-final punctuation.
     ends_sentence: bool,
     marker: Marker,
+    /// A table row (cells joined with [`CELL_SEPARATOR`], as the `.docx`
+    /// reader writes them): a passage of its own, never a heading, never
+    /// joined with the lines around it.
+    row: bool,
 }
 
 impl<'a> Line<'a> {
     fn new(raw: &'a str) -> Line<'a> {
         let text = raw.trim();
-        let indented = raw.starts_with(char::is_whitespace) && !text.is_empty();
+        let row = raw.contains(CELL_SEPARATOR);
+        let indented = raw.starts_with(char::is_whitespace) && !text.is_empty() && !row;
         let chars = text.chars().count();
         let ends_sentence = ends_sentence(text);
-        let marker = marker_of(text);
-        Line { text, indented, chars, ends_sentence, marker }
+        let marker = if row { Marker::None } else { marker_of(text) };
+        Line { text, indented, chars, ends_sentence, marker, row }
     }
 
     fn is_blank(&self) -> bool {
@@ -321,7 +329,8 @@ impl<'a> Line<'a> {
     /// line: the line does not end a sentence and is none of the lines that
     /// legitimately lack final punctuation.
     fn may_break(&self) -> bool {
-        !self.ends_sentence
+        !self.row
+            && !self.ends_sentence
             && self.chars >= MIN_BROKEN_LINE_CHARS
             && !self.is_standalone_heading()
             && !self.is_date()
@@ -334,7 +343,8 @@ impl<'a> Line<'a> {
     /// Whether this line may be the continuation of a broken paragraph:
     /// it does not start like a heading or a new paragraph.
     fn may_continue(&self) -> bool {
-        self.marker == Marker::None
+        !self.row
+            && self.marker == Marker::None
             && !ENUMERATION.is_match(self.text)
             && !starts_with_dash(self.text)
             && !self.is_date()
@@ -742,6 +752,31 @@ mod tests {
         for i in 0..s.sections.len() {
             assert!(s.passages.iter().any(|p| p.section == i), "section {i} is empty");
         }
+    }
+
+    #[test]
+    fn table_rows_are_passages_of_their_own() {
+        // Rows as the .docx reader writes them: long, without a sentence
+        // end, one starting like a heading — none joins a neighbour.
+        let text = "一、主要举措和成效\n\
+            全年共办理行政复议案件十二件，行政诉讼案件五件，法律顾问参与重大决策合法性审查\n\
+            项目 | 数量 | 备注\n\
+            （一）法律顾问覆盖村居 | 十二个 | 实现全覆盖，较上年增加三个村居的法律顾问服务，覆盖率达到百分之百\n\
+            行政复议 | 十二件 | \n\
+            基层法治力量仍较薄弱。";
+        let s = parse(text);
+        assert_invariant(text, &s);
+        let texts: Vec<&str> = s.passages.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            texts[2..5],
+            [
+                "项目 | 数量 | 备注",
+                "（一）法律顾问覆盖村居 | 十二个 | 实现全覆盖，较上年增加三个村居的法律顾问服务，覆盖率达到百分之百",
+                "行政复议 | 十二件 |",
+            ],
+            "{texts:?}"
+        );
+        assert_eq!(s.passages[3].path, ["一、主要举措和成效"], "a row is not a heading");
     }
 
     /// Kinds of the sections that are not `[other]`, in order.

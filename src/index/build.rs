@@ -81,13 +81,14 @@ impl Progress for NoProgress {}
 /// The result of a build (SPEC §4 `index` summary).
 #[derive(Debug, Clone, Default)]
 pub struct BuildSummary {
-    /// Reports new to the index.
-    pub added: usize,
-    /// Reports that were in the index and changed (content or overrides).
-    pub updated: usize,
+    /// Reports new to the index (corpus paths, in path order).
+    pub added: Vec<String>,
+    /// Reports that were in the index and changed (content or overrides),
+    /// in path order.
+    pub updated: Vec<String>,
     /// Reports that were in the index and no longer are (file gone, or
-    /// now skipped, e.g. as a duplicate).
-    pub removed: usize,
+    /// now skipped, e.g. as a duplicate), in path order.
+    pub removed: Vec<String>,
     /// Reports already in the index, unchanged.
     pub unchanged: usize,
     /// Every file not indexed, with its reason, in path order.
@@ -113,7 +114,9 @@ pub struct BuildSummary {
 pub struct MissingCounts {
     /// No year.
     pub year: usize,
-    /// No township (among all reports, including higher-level ones).
+    /// No township, among the reports that could have one (not those of a
+    /// higher level; as `reports --missing township`). An unchanged report
+    /// keeps the flag its last reading gave it.
     pub township: usize,
     /// No locality at all and not national.
     pub locality: usize,
@@ -482,7 +485,7 @@ impl<'a> Pass<'a> {
             Seen::Skip { record, unchanged } => {
                 if was_report {
                     self.delete_report(rel);
-                    self.summary.removed += 1;
+                    self.summary.removed.push(rel.to_string());
                 }
                 if !unchanged {
                     self.write_skip(record);
@@ -499,7 +502,7 @@ impl<'a> Pass<'a> {
             // A duplicate of an earlier path.
             if was_report {
                 self.delete_report(rel);
-                self.summary.removed += 1;
+                self.summary.removed.push(rel.to_string());
             }
             let stamp = match &s {
                 Seen::Unchanged(r) => r.stamp.clone(),
@@ -544,9 +547,9 @@ impl<'a> Pass<'a> {
             }
             Seen::Fresh(prepared, stamp) => {
                 if was_report {
-                    self.summary.updated += 1;
+                    self.summary.updated.push(rel.to_string());
                 } else {
-                    self.summary.added += 1;
+                    self.summary.added.push(rel.to_string());
                 }
                 self.index_report(*prepared, stamp, ov)?;
             }
@@ -556,7 +559,7 @@ impl<'a> Pass<'a> {
                 self.summary.bytes += file.size;
                 match read_file(file, self.table) {
                     Seen::Fresh(prepared, stamp) => {
-                        self.summary.added += 1;
+                        self.summary.added.push(rel.to_string());
                         self.index_report(*prepared, stamp, ov)?;
                     }
                     other => return self.decide(file, other, ov),
@@ -633,11 +636,15 @@ impl<'a> Pass<'a> {
 
     /// Deletes what was removed from the corpus and returns the summary.
     fn finish(mut self) -> Result<(BuildSummary, Vec<ReportStub>), BuildError> {
-        let gone: Vec<String> = self.reports.keys().cloned().collect();
+        let mut gone: Vec<String> = self.reports.keys().cloned().collect();
+        gone.sort();
         for rel in gone {
             self.delete_report(&rel);
-            self.summary.removed += 1;
+            self.summary.removed.push(rel);
         }
+        // Paths removed in the pass (now skipped) and at its end (gone)
+        // interleave.
+        self.summary.removed.sort();
         let gone: Vec<String> = self.skips.keys().cloned().collect();
         for rel in gone {
             self.writer.delete_term(Term::from_field_text(self.fields.path, &rel));

@@ -98,13 +98,15 @@ impl ReportStub {
     }
 }
 
-/// Whether a report lacks a year, a township, any locality (a national
-/// report lacks no locality).
+/// Whether a report lacks a year, a township (where it could have one:
+/// [`Metadata::could_have_place`], as `reports --missing township`), any
+/// locality (a national report lacks no locality).
 pub fn missing_flags(m: &Metadata) -> [bool; 3] {
-    let national = m.level == Some(crate::corpus::Level::National);
+    use crate::corpus::Level;
+    let national = m.level == Some(Level::National);
     [
         m.year.is_none(),
-        m.township.is_none(),
+        m.township.is_none() && m.could_have_place(Level::Township),
         !national
             && m.province.is_none()
             && m.city.is_none()

@@ -1,10 +1,17 @@
-//! Charts: bars and sparklines for the terminal, line charts as SVG.
+//! Charts: bars and sparklines for the terminal, line and bar charts as
+//! SVG.
 //!
 //! `trend` (see [`crate::cli::trend`]) draws with these; they know nothing
 //! about reports or queries, only labelled series of values where `None`
 //! is a *gap* (a group with no text at all, such as a year without
-//! reports) — drawn as a break, never as a zero, since "nothing was
+//! reports) — drawn as a break (no bar), never as a zero, since "nothing was
 //! written" and "it was written and never said X" are different findings.
+//!
+//! A line says "from here to there": it is only drawn across categories
+//! that have an order and a distance (years, decades: [`ChartKind::Lines`]).
+//! Categories without one (townships, provinces, reports, sections) get
+//! grouped bars ([`ChartKind::Bars`]): a line from one township to the next
+//! would draw a trend that does not exist. The caller decides which.
 //!
 //! The terminal pieces use the Unicode block elements (eighth blocks for
 //! bars, `▁…█` for sparklines), which every CJK-capable terminal font has;
@@ -56,7 +63,7 @@ pub fn sparkline(values: &[Option<f64>]) -> String {
         .collect()
 }
 
-/// One line of a [`LineChart`].
+/// One series of a [`Chart`]: a line, or one bar per category.
 #[derive(Debug, Clone)]
 pub struct Series {
     /// The legend label.
@@ -65,16 +72,28 @@ pub struct Series {
     pub values: Vec<Option<f64>>,
 }
 
-/// A line chart over categories (years, places, …) in order.
+/// How a [`Chart`] draws its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// One line per series, for ordered categories (years, decades).
+    Lines,
+    /// Grouped bars (one bar per series side by side in each category),
+    /// for categories without an order (places, reports, sections).
+    Bars,
+}
+
+/// A chart over categories (years, places, …), in the order given.
 #[derive(Debug, Clone)]
-pub struct LineChart {
+pub struct Chart {
+    /// Lines or bars.
+    pub kind: ChartKind,
     /// The title, above the plot.
     pub title: String,
     /// What the y axis measures.
     pub y_label: String,
     /// The categories along the x axis, evenly spaced.
     pub x_labels: Vec<String>,
-    /// The lines.
+    /// The lines, or the bars of each category.
     pub series: Vec<Series>,
 }
 
@@ -125,11 +144,14 @@ fn text_width(s: &str, size: f64) -> f64 {
     s.chars().map(|c| if c.is_ascii() { 0.6 * size } else { size }).sum()
 }
 
-/// Renders a line chart as a standalone SVG document: axes with ticks and
-/// grid lines, one `<path class="series">` per series (a gap starts a new
-/// sub-path, so the line breaks), a dot per value (so that a value between
-/// two gaps still shows), and a legend.
-pub fn svg(chart: &LineChart) -> String {
+/// Renders a chart as a standalone SVG document: axes with ticks and grid
+/// lines, a legend, and the series. [`ChartKind::Lines`]: one `<path
+/// class="series">` per series (a gap starts a new sub-path, so the line
+/// breaks) and a dot per value (so that a value between two gaps still
+/// shows). [`ChartKind::Bars`]: one `<rect class="bar">` per value, the
+/// series side by side within each category; a zero is a bar one pixel
+/// high on the axis, a gap has no bar.
+pub fn svg(chart: &Chart) -> String {
     const W: f64 = 960.0;
     const H: f64 = 520.0;
     const FONT: f64 = 12.0;
@@ -164,6 +186,7 @@ text {{ font-family: {CJK_FONTS}; font-size: {FONT}px; fill: #222; }}
 .axis {{ stroke: #444; stroke-width: 1; }}
 .grid {{ stroke: #ddd; stroke-width: 1; }}
 .series {{ fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }}
+.bar {{ stroke: none; }}
 </style>
 <rect width="100%" height="100%" fill="white"/>
 <text class="title" x="{left}" y="28">{}</text>"#,
@@ -218,9 +241,38 @@ text {{ font-family: {CJK_FONTS}; font-size: {FONT}px; fill: #222; }}
         s,
         r#"<line class="axis" x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}"/><line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{bottom}"/>"#
     );
-    // The lines, then the legend.
+    // The lines or bars, then the legend.
+    let slot = pw / n as f64;
+    let bar_w = slot * 0.8 / chart.series.len().max(1) as f64;
     for (k, series) in chart.series.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
+        if chart.kind == ChartKind::Bars {
+            for (i, v) in series.values.iter().enumerate() {
+                let Some(v) = v else { continue };
+                let bx = left + i as f64 * slot + slot * 0.1 + k as f64 * bar_w;
+                let h = (bottom - y(*v)).max(1.0);
+                let _ = write!(
+                    s,
+                    r#"<rect class="bar" x="{bx:.1}" y="{:.1}" width="{:.1}" height="{h:.1}" fill="{color}"><title>{}: {}</title></rect>"#,
+                    bottom - h,
+                    (bar_w - 1.0).max(1.0),
+                    xml_escape(&chart.x_labels[i]),
+                    tick_label(*v)
+                );
+            }
+            s.push('\n');
+            let ly = top + 10.0 + k as f64 * 22.0;
+            let _ = writeln!(
+                s,
+                r#"<rect x="{:.1}" y="{:.1}" width="16" height="10" fill="{color}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
+                right + 20.0,
+                ly - 5.0,
+                right + 46.0,
+                ly + 4.0,
+                xml_escape(&series.label)
+            );
+            continue;
+        }
         let mut d = String::new();
         let mut pen_down = false;
         for (i, v) in series.values.iter().enumerate() {
@@ -295,7 +347,8 @@ mod tests {
 
     #[test]
     fn svg_escapes_and_breaks_at_gaps() {
-        let chart = LineChart {
+        let chart = Chart {
+            kind: ChartKind::Lines,
             title: "a<b & \"c\"".into(),
             y_label: "per 10k".into(),
             x_labels: vec!["1960".into(), "1961".into(), "1962".into(), "1963".into()],
@@ -311,5 +364,31 @@ mod tests {
         assert_eq!(path.matches('M').count(), 2, "a gap starts a new sub-path: {path}");
         assert_eq!(s.matches("<circle").count(), 3);
         assert!(s.contains("Noto Sans CJK SC"));
+    }
+
+    #[test]
+    fn bars_for_unordered_categories() {
+        let chart = Chart {
+            kind: ChartKind::Bars,
+            title: "t".into(),
+            y_label: "mentions".into(),
+            x_labels: vec!["有庆镇".into(), "巴阳镇".into(), "燕山乡".into()],
+            series: vec![
+                Series { label: "a".into(), values: vec![Some(2.0), None, Some(0.0)] },
+                Series { label: "b".into(), values: vec![Some(1.0), Some(4.0), Some(3.0)] },
+            ],
+        };
+        let s = svg(&chart);
+        assert!(!s.contains("class=\"series\"") && !s.contains("<circle"), "no lines: {s}");
+        assert_eq!(s.matches("<rect class=\"bar\"").count(), 5, "one per value, none for a gap");
+        // The two bars of a category stand side by side, a's left of b's.
+        let xs: Vec<f64> = s
+            .match_indices("<rect class=\"bar\" x=\"")
+            .map(|(i, m)| {
+                let rest = &s[i + m.len()..];
+                rest[..rest.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert!(xs[0] < xs[2] && xs[2] < xs[3], "{xs:?}");
     }
 }
