@@ -622,3 +622,28 @@ fn kwic_highlights_the_near_partner() {
     }
     assert!(partners_shown > 0);
 }
+
+/// `--by decade` adds up the decade's years (a regression: within one
+/// segment, each decade held only one year's tally, so 2020s had 2 matching
+/// reports of 1): every decade row is the sum of its year rows.
+#[test]
+fn decades_are_the_sum_of_their_years() {
+    let (years, _) = count_groups(&["依法行政", "--by", "year"]);
+    let (decades, total) = count_groups(&["依法行政", "--by", "decade"]);
+    let mut summed: HashMap<String, (usize, usize, usize, u64)> = HashMap::new();
+    for g in &years {
+        let Ok(y) = g.key.parse::<i32>() else { continue };
+        let e = summed.entry(format!("{}s", y / 10 * 10)).or_default();
+        e.0 += g.reports;
+        e.1 += g.reports_matching;
+        e.2 += g.mentions;
+        e.3 += g.chars;
+    }
+    for d in decades.iter().filter(|d| d.key.ends_with('s')) {
+        let s = summed[&d.key];
+        assert_eq!((d.reports, d.reports_matching, d.mentions, d.chars), s, "{}", d.key);
+        assert!(d.reports_share <= 1.0, "{}", d.key);
+    }
+    let all: usize = decades.iter().map(|d| d.reports).sum();
+    assert_eq!(all, total.reports);
+}

@@ -529,16 +529,18 @@ impl SegmentCollector for TallySegment {
             .into_iter()
             .zip(&self.columns)
             .map(|(raw, cols)| {
-                raw.into_iter()
-                    .map(|(k, a)| {
-                        let key = k
-                            .iter()
-                            .zip(cols)
-                            .map(|(&v, (by, col))| col.name(*by, v))
-                            .collect::<Vec<String>>();
-                        (key, a)
-                    })
-                    .collect()
+                // Several raw values can name one group (the years of a
+                // decade): their tallies add up, not replace each other.
+                let mut named: HashMap<Vec<String>, Acc> = HashMap::new();
+                for (k, a) in raw {
+                    let key = k
+                        .iter()
+                        .zip(cols)
+                        .map(|(&v, (by, col))| col.name(*by, v))
+                        .collect::<Vec<String>>();
+                    named.entry(key).or_default().add(a);
+                }
+                named
             })
             .collect();
         TallyFruit { groups, total: self.total }
