@@ -137,6 +137,9 @@ pub enum SearchError {
     /// tantivy failed.
     #[error("search failed ({0}); if the index is damaged, rebuild it with `baogao index --full`")]
     Tantivy(#[from] tantivy::TantivyError),
+    /// Another backend failed (ClickHouse: the server's message).
+    #[error("{0}")]
+    Backend(String),
 }
 
 /// Search over an open index.

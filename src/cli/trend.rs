@@ -161,9 +161,9 @@ pub fn run(ctx: &Ctx, a: TrendArgs) -> Result<Exit> {
     let labels: Vec<String> = a.queries.iter().map(|q| q.trim().to_string()).collect();
     let expand = |e: Expr| ctx.expand_concepts(e);
     let matchers = labels.iter().map(|q| matcher_of(q, &expand)).collect::<Result<Vec<_>>>()?;
-    let reader = ctx.open()?;
-    warn_unmatched_places(&reader, &filters);
-    let trend = analysis::trend(&reader, &matchers, &filters, by)?;
+    let reader = ctx.backend()?;
+    warn_unmatched_places(&*reader, &filters);
+    let trend = analysis::trend(&*reader, &matchers, &filters, by)?;
 
     if let Some(path) = &a.svg {
         let svg = chart::svg(&line_chart(&trend, &labels, measure));
@@ -265,7 +265,10 @@ fn line_chart(trend: &Trend, labels: &[String], measure: Measure) -> LineChart {
             .enumerate()
             .map(|(i, l)| Series {
                 label: l.clone(),
-                values: rows.iter().map(|r| r.cells[i].as_ref().map(|g| measure.value(g))).collect(),
+                values: rows
+                    .iter()
+                    .map(|r| r.cells[i].as_ref().map(|g| measure.value(g)))
+                    .collect(),
             })
             .collect(),
     }
@@ -337,7 +340,9 @@ fn print_human(
         let bars: Vec<String> = r
             .cells
             .iter()
-            .map(|c| c.as_ref().map(|g| chart::bar(measure.value(g), max, lane)).unwrap_or_default())
+            .map(|c| {
+                c.as_ref().map(|g| chart::bar(measure.value(g), max, lane)).unwrap_or_default()
+            })
             .collect();
         // Lanes up to the last non-empty bar, so that lines carry no
         // trailing blanks.
@@ -394,11 +399,7 @@ fn print_human(
             )?;
         }
     }
-    writeln!(
-        out,
-        "{}; — = no text in the group",
-        measure.label()
-    )
+    writeln!(out, "{}; — = no text in the group", measure.label())
 }
 
 #[cfg(test)]

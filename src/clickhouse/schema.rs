@@ -1,0 +1,186 @@
+//! The tables of a ClickHouse index, and how a query sees only each
+//! report's current generation.
+//!
+//! * `reports`: one row per version of a report's record — `id`,
+//!   `version` (the build that wrote the row), `gen` (the build that wrote
+//!   its passages), `deleted`, the report-level columns filters and group
+//!   sizes read (`year`, `level`, the place chains `p1…p4` and their own
+//!   names `n1…n4`, `chars`), and the record itself as JSON. A
+//!   `ReplacingMergeTree(version)` ordered by `id`: merges keep the last
+//!   version; queries do not wait for merges and take it with `argMax`.
+//! * `passages`: one row per passage *and generation* (`report`, `gen`),
+//!   with the report-level columns repeated (filters are plain `WHERE`s),
+//!   the original and the normalized text, the jieba words of the text and
+//!   of the heading path (arrays: BM25's term frequencies are
+//!   `countEqual`), and the quantized field lengths ranking needs
+//!   ([`crate::rank::quantize`]).
+//! * `meta`: small documents by key (`manifest`, `folders`, `payload`),
+//!   `ReplacingMergeTree(version)`.
+//!
+//! **Never twice, never half.** A build inserts a changed report's
+//! passages under a new generation *before* the report row that names
+//! that generation, and a query reads passages only through
+//! [`current`]: the `(report, gen)` pairs of each report's latest,
+//! undeleted row. Until the report row lands, queries see the old
+//! generation whole; after, the new one whole; a deleted report's row
+//! hides all its passages. Old generations are dropped by
+//! [`collect_garbage`] after the build (a mutation), which queries do not
+//! need: they never read them.
+//!
+//! With a cluster (`?cluster=NAME`) each table is a `Replicated…MergeTree`
+//! named `…_local` on every server (`{shard}` and `{replica}` macros),
+//! created `ON CLUSTER`, behind a `Distributed` table of the plain name
+//! sharded by the report number, so a report's rows all live on one shard.
+//! Inserts go through the `Distributed` table synchronously
+//! (`insert_distributed_sync`), so the passages are on their shard before
+//! the report row is sent.
+
+use super::http::{Client, HttpError};
+use super::sql::{ident, quote};
+use super::Location;
+
+/// Version of the tables' layout (in `meta` as `format`).
+pub const FORMAT: u32 = 1;
+
+/// The columns of `reports`.
+const REPORTS: &str = "id String, path String, version UInt64, gen UInt64, deleted UInt8, \
+    rnum UInt64, year Nullable(Int32), level UInt8, \
+    p1 String, p2 String, p3 String, p4 String, n1 String, n2 String, n3 String, n4 String, \
+    chars UInt64, record String, evidence String";
+
+/// The columns of `passages`.
+const PASSAGES: &str = "report String, gen UInt64, rnum UInt64, ordinal UInt64, sec UInt64, \
+    kinds UInt64, flags UInt64, chars UInt64, year Nullable(Int32), level UInt8, \
+    p1 String, p2 String, p3 String, p4 String, n1 String, n2 String, n3 String, n4 String, \
+    text String, norm String, hpath String, words Array(String), hwords Array(String), \
+    wq UInt32, hq UInt32, bq UInt32";
+
+/// The columns of `meta`.
+const META: &str = "key String, version UInt64, value String";
+
+/// One table: name, columns, engine kind, order key, sharding key.
+struct Table {
+    name: &'static str,
+    columns: &'static str,
+    replacing: bool,
+    order: &'static str,
+    shard: &'static str,
+}
+
+const TABLES: [Table; 3] = [
+    Table { name: "reports", columns: REPORTS, replacing: true, order: "id", shard: "rnum" },
+    Table {
+        name: "passages",
+        columns: PASSAGES,
+        replacing: false,
+        order: "(report, gen, ordinal)",
+        shard: "rnum",
+    },
+    Table { name: "meta", columns: META, replacing: true, order: "key", shard: "cityHash64(key)" },
+];
+
+/// The statements that create the database and tables (idempotent).
+pub fn create_statements(loc: &Location) -> Vec<String> {
+    let db = ident(&loc.database);
+    let mut out = Vec::new();
+    match &loc.cluster {
+        None => {
+            out.push(format!("CREATE DATABASE IF NOT EXISTS {db}"));
+            for t in &TABLES {
+                let engine = if t.replacing {
+                    "ReplacingMergeTree(version)".to_string()
+                } else {
+                    "MergeTree()".to_string()
+                };
+                out.push(format!(
+                    "CREATE TABLE IF NOT EXISTS {db}.{} ({}) ENGINE = {engine} ORDER BY {}",
+                    t.name, t.columns, t.order
+                ));
+            }
+        }
+        Some(cluster) => {
+            let cluster = ident(cluster);
+            out.push(format!("CREATE DATABASE IF NOT EXISTS {db} ON CLUSTER {cluster}"));
+            for t in &TABLES {
+                let zk = quote(&format!("/clickhouse/tables/{{shard}}/{db}/{}", t.name));
+                let engine = if t.replacing {
+                    format!("ReplicatedReplacingMergeTree({zk}, '{{replica}}', version)")
+                } else {
+                    format!("ReplicatedMergeTree({zk}, '{{replica}}')")
+                };
+                out.push(format!(
+                    "CREATE TABLE IF NOT EXISTS {db}.{}_local ON CLUSTER {cluster} ({}) \
+                     ENGINE = {engine} ORDER BY {}",
+                    t.name, t.columns, t.order
+                ));
+                out.push(format!(
+                    "CREATE TABLE IF NOT EXISTS {db}.{name} ON CLUSTER {cluster} ({}) \
+                     ENGINE = Distributed({cluster}, {db}, {name}_local, {})",
+                    t.columns,
+                    t.shard,
+                    name = t.name
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The statements that drop the tables (`index --full`).
+pub fn drop_statements(loc: &Location) -> Vec<String> {
+    let db = ident(&loc.database);
+    let mut out = Vec::new();
+    for t in &TABLES {
+        match &loc.cluster {
+            None => out.push(format!("DROP TABLE IF EXISTS {db}.{}", t.name)),
+            Some(c) => {
+                let c = ident(c);
+                out.push(format!("DROP TABLE IF EXISTS {db}.{} ON CLUSTER {c}", t.name));
+                out.push(format!("DROP TABLE IF EXISTS {db}.{}_local ON CLUSTER {c}", t.name));
+            }
+        }
+    }
+    out
+}
+
+/// The `(report, gen)` pairs of the current reports: each report's
+/// latest row, unless it is a deletion. `GLOBAL IN` this set is how every
+/// passage query starts (on a cluster the set is built once and sent to
+/// the shards).
+pub fn current() -> &'static str {
+    "(SELECT id, gen FROM (SELECT id, argMax(gen, version) AS gen, \
+     argMax(deleted, version) AS del FROM reports GROUP BY id) WHERE del = 0)"
+}
+
+/// The condition on `reports` rows that keeps each report's current row.
+pub fn current_report_rows() -> &'static str {
+    "(id, version) GLOBAL IN (SELECT id, max(version) FROM reports GROUP BY id) AND deleted = 0"
+}
+
+/// Whether the tables exist.
+pub fn exists(client: &Client, loc: &Location) -> Result<bool, HttpError> {
+    let n = client.query(&format!(
+        "SELECT count() FROM system.tables WHERE database = {} AND name IN ('reports', \
+         'passages', 'meta')",
+        quote(&loc.database)
+    ))?;
+    Ok(n.trim() == "3")
+}
+
+/// Drops the passages of old generations (run after a build's last
+/// insert; queries never read them, so this only frees space).
+pub fn collect_garbage(client: &Client, loc: &Location) -> Result<(), HttpError> {
+    let db = ident(&loc.database);
+    let (table, on) = match &loc.cluster {
+        None => ("passages".to_string(), String::new()),
+        Some(c) => ("passages_local".to_string(), format!(" ON CLUSTER {}", ident(c))),
+    };
+    // Per shard, the local reports table knows the reports of the shard.
+    let reports = if loc.cluster.is_some() { "reports_local" } else { "reports" };
+    client.query(&format!(
+        "ALTER TABLE {db}.{table}{on} DELETE WHERE (report, gen) NOT IN \
+         (SELECT id, gen FROM (SELECT id, argMax(gen, version) AS gen, \
+         argMax(deleted, version) AS del FROM {db}.{reports} GROUP BY id) WHERE del = 0)"
+    ))?;
+    Ok(())
+}
