@@ -1,0 +1,360 @@
+//! The index in ClickHouse (issue #13): real servers started by the test,
+//! on 127.0.0.1 with free ports and config files written to a temporary
+//! folder, stopped by pid when the test ends.
+//!
+//! * one `clickhouse-server`;
+//! * a ZooKeeper and 2 shards × 2 replicas (4 servers, `remote_servers`
+//!   and `macros`), with the tables `ON CLUSTER` as replicated shards
+//!   behind `Distributed` tables; then one replica of each shard stopped.
+//!
+//! Each time the bundled corpus is indexed into ClickHouse, and the JSON
+//! output of a set of commands — every query operator, every filter,
+//! every command that works from ClickHouse — must equal the local
+//! index's (`elapsed_ms` aside). Where `clickhouse-server` is not
+//! installed (CI installs it: see `.ci/run`) the tests print SKIP and
+//! return; everything else is a failure.
+//!
+//! See: issue #13.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{baogao, bundled, run};
+
+/// The server binary, or `None` (with a SKIP line) when not installed.
+fn server_binary() -> Option<PathBuf> {
+    for p in ["/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server"] {
+        if Path::new(p).exists() {
+            return Some(PathBuf::from(p));
+        }
+    }
+    eprintln!(
+        "SKIP: clickhouse-server is not installed (apt-get install clickhouse-server \
+         clickhouse-client zookeeper); the ClickHouse tests did not run"
+    );
+    None
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A process we started; killed (by its pid) when dropped.
+struct Proc {
+    child: Child,
+    name: String,
+}
+
+impl Proc {
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stop();
+        eprintln!("stopped {} (pid {})", self.name, self.child.id());
+    }
+}
+
+/// Waits until `port` answers HTTP `GET /ping` (ClickHouse) or accepts a
+/// connection (ZooKeeper).
+fn wait_port(port: u16, what: &str) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{what} did not start on port {port}");
+}
+
+/// Runs a statement on a server's HTTP port (baogao's own client).
+fn sql(port: u16, statement: &str) -> String {
+    try_sql(port, statement).unwrap_or_else(|e| panic!("{statement}: {e}"))
+}
+
+fn try_sql(port: u16, statement: &str) -> Result<String, String> {
+    let loc =
+        baogao::clickhouse::Location::parse(&format!("clickhouse://127.0.0.1:{port}/default"))
+            .unwrap();
+    baogao::clickhouse::http::Client::new(&loc).query(statement).map_err(|e| e.to_string())
+}
+
+/// One clickhouse-server.
+struct Server {
+    proc: Proc,
+    http: u16,
+}
+
+/// Writes a server's config into `dir` and starts it. `extra` goes
+/// inside `<yandex>` (cluster, macros, ZooKeeper).
+fn start_server(bin: &Path, dir: &Path, name: &str, tcp: u16, extra: &str) -> Server {
+    let http = free_port();
+    let inter = free_port();
+    let d = dir.join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    let p = d.display();
+    std::fs::write(
+        d.join("config.xml"),
+        format!(
+            "<yandex>\n<logger><level>warning</level><log>{p}/log</log><errorlog>{p}/err</errorlog>\
+             </logger>\n<http_port>{http}</http_port><tcp_port>{tcp}</tcp_port>\
+             <interserver_http_port>{inter}</interserver_http_port>\
+             <interserver_http_host>127.0.0.1</interserver_http_host>\
+             <listen_host>127.0.0.1</listen_host>\n<path>{p}/data/</path>\
+             <tmp_path>{p}/tmp/</tmp_path><format_schema_path>{p}/fmt/</format_schema_path>\
+             <mark_cache_size>5368709</mark_cache_size>\
+             <users_config>{p}/users.xml</users_config><default_profile>default</default_profile>\
+             <default_database>default</default_database>\
+             <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>\n{extra}\
+             </yandex>\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("users.xml"),
+        "<yandex><profiles><default><max_memory_usage>2000000000</max_memory_usage></default>\
+         </profiles><users><default><password></password><networks><ip>127.0.0.1</ip>\
+         </networks><profile>default</profile><quota>default</quota></default></users>\
+         <quotas><default></default></quotas></yandex>\n",
+    )
+    .unwrap();
+    let child = Command::new(bin)
+        .arg(format!("--config-file={}", d.join("config.xml").display()))
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("clickhouse-server starts");
+    let server = Server { proc: Proc { child, name: format!("clickhouse {name}") }, http };
+    wait_port(http, name);
+    // Listening is not yet answering: wait for a query.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if try_sql(http, "SELECT 1").is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+/// A ZooKeeper (standalone) on a free port.
+fn start_zookeeper(dir: &Path) -> (Proc, u16) {
+    let port = free_port();
+    let data = dir.join("zk");
+    std::fs::create_dir_all(&data).unwrap();
+    let child = Command::new("java")
+        .args([
+            "-Dzookeeper.admin.enableServer=false",
+            "-cp",
+            "/usr/share/java/zookeeper.jar",
+            "org.apache.zookeeper.server.ZooKeeperServerMain",
+            &port.to_string(),
+            &data.display().to_string(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("java starts ZooKeeper (apt-get install zookeeper)");
+    let proc = Proc { child, name: "zookeeper".into() };
+    wait_port(port, "zookeeper");
+    (proc, port)
+}
+
+/// Commands whose JSON output must be the same from both indexes: every
+/// operator (phrase, AND, OR, NOT, NEAR, parentheses, quoted strings,
+/// concepts), every filter and every command ClickHouse answers.
+const CASES: &[&[&str]] = &[
+    &["search", "枫桥经验", "--json", "--limit", "20"],
+    &["search", "桥经", "--json", "--all"],
+    &["search", "法律顾问 全覆盖", "--json", "--all"],
+    &["search", "法律顾问 OR 公职律师", "--json", "--limit", "30"],
+    &["search", "依法行政 -法治", "--json", "--limit", "30"],
+    &["search", "依法行政 NOT 法治", "--json", "--limit", "5", "--offset", "3"],
+    &["search", "法律顾问 NEAR/20 (全覆盖 OR 一村一法律顾问)", "--json", "--all"],
+    &["search", "(矛盾 OR 纠纷) 化解 -信访", "--json", "--limit", "20"],
+    &["search", "一村(社区)一法律顾问", "--json", "--all"],
+    &["search", "\"COVID 19\" OR 疫情", "--json", "--limit", "10"],
+    &["search", "@法律顾问覆盖", "--json", "--all"],
+    &["search", "法治", "--year", "2020..2024", "--json", "--limit", "20"],
+    &["search", "法律", "--level", "township", "--json", "--limit", "20"],
+    &["search", "问题", "--section", "不足", "--json", "--limit", "20"],
+    &["search", "法", "--province", "四川", "--json", "--limit", "20"],
+    &["search", "政府 place:海拉尔 year:2019", "--json", "--all"],
+    &["search", "工作", "--county", "海拉尔区", "--json", "--limit", "10"],
+    &["search", "镇", "--township", "有庆", "--json", "--limit", "10"],
+    &["search", "city:达州", "--json", "--limit", "10"],
+    &["count", "枫桥经验", "--by", "year", "--json"],
+    &["count", "法治", "--by", "decade", "--json"],
+    &["count", "法治", "--by", "level", "--json"],
+    &["count", "法治", "--by", "province", "--json"],
+    &["count", "法治", "--by", "city", "--json"],
+    &["count", "法治", "--by", "county", "--json"],
+    &["count", "法治", "--by", "township", "--json"],
+    &["count", "法治", "--by", "section", "--json"],
+    &["count", "法治", "--by", "report", "--json"],
+    &["count", "法治", "--by", "year,level", "--json"],
+    &["count", "法治 OR 依法", "--by", "section,decade", "--json"],
+    &["count", "法律顾问 NEAR/30 全覆盖", "--by", "report", "--section", "举措", "--json"],
+    &["count", "依法行政", "--by", "year", "--level", "national", "--json"],
+    &["count", "@枫桥经验", "--by", "year", "--json", "--matching"],
+    &["count", "法治", "--by", "province", "--sort", "rate", "--json"],
+    &["trend", "依法行政", "法治", "--by", "decade", "--json"],
+    &["trend", "依法行政", "--by", "year", "--level", "national", "--json"],
+    &["kwic", "法律顾问", "--json"],
+    &["kwic", "枫桥经验", "--json", "--sort", "left"],
+    &["kwic", "法律顾问 NEAR/10 覆盖", "--json"],
+    &["reports", "--json"],
+    &["reports", "--json", "--level", "township"],
+    &["reports", "--json", "--year", "2019..2021", "--province", "内蒙古"],
+    &["show", "2bf9ed1f6e", "--json"],
+    &["show", "2bf9", "--json", "--section", "不足"],
+];
+
+/// Runs every case against the local bundled index and `url`, and
+/// compares.
+fn check_equal(url: &str) {
+    let (local, corpus) = bundled();
+    let strip =
+        |s: &str| regex::Regex::new(r#""elapsed_ms":\d+"#).unwrap().replace_all(s, "").into_owned();
+    let mut failures = Vec::new();
+    for case in CASES {
+        let (code_l, out_l, err_l) = run(baogao(local, corpus).args(*case));
+        let (code_c, out_c, err_c) = run(baogao(Path::new(url), corpus).args(*case));
+        assert!(code_l < 2, "{case:?} locally: {err_l}");
+        if code_c != code_l || strip(&out_c) != strip(&out_l) {
+            let first = out_l
+                .lines()
+                .zip(out_c.lines())
+                .find(|(a, b)| strip(a) != strip(b))
+                .map(|(a, b)| format!("\n  local:      {a:.300}\n  clickhouse: {b:.300}"))
+                .unwrap_or_default();
+            failures.push(format!(
+                "{case:?}: exit {code_l}/{code_c}, {} / {} lines{first}\n  {err_c}",
+                out_l.lines().count(),
+                out_c.lines().count()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "differences from the local index:\n{}", failures.join("\n"));
+}
+
+/// Indexes the bundled corpus into `url` and checks the summary.
+fn index_into(url: &str) {
+    let (_, corpus) = bundled();
+    let (code, out, err) = run(baogao(Path::new(url), corpus).args(["index", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(r#""type":"summary""#), "{out}");
+    // Again: nothing changed, nothing is written.
+    let (code, out, err) = run(baogao(Path::new(url), corpus).args(["index", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(r#""added":0,"updated":0,"removed":0"#), "{out}");
+}
+
+#[test]
+fn clickhouse_single_server_answers_as_the_local_index() {
+    let Some(bin) = server_binary() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&bin, dir.path(), "single", free_port(), "");
+    let url = format!("clickhouse://127.0.0.1:{}/baogao", server.http);
+    index_into(&url);
+    check_equal(&url);
+
+    // The commands not answered from ClickHouse say so (exit 2).
+    let (_, corpus) = bundled();
+    for args in
+        [&["keywords", "--year", "2019", "--vs", "2012"][..], &["diff", "a", "b"], &["concepts"]]
+    {
+        let (code, _, err) = run(baogao(Path::new(&url), corpus).args(args));
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains("ClickHouse index") && err.contains(args[0]), "{err}");
+    }
+    // A database without an index is named, with what to do.
+    let empty = format!("clickhouse://127.0.0.1:{}/nothing_here", server.http);
+    let (code, _, err) = run(baogao(Path::new(&empty), corpus).args(["search", "法治"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("no baogao index") && err.contains("index"), "{err}");
+    drop(server);
+}
+
+#[test]
+fn clickhouse_literals_come_back_as_they_were() {
+    let Some(bin) = server_binary() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&bin, dir.path(), "quote", free_port(), "");
+    for s in ["枫桥经验", "a'b", r"a\'", "x\\", "a\nb\tc\u{0}d\u{1f}e\u{7f}", "';DROP TABLE x;--"]
+    {
+        let lit = baogao::clickhouse::sql::quote(s);
+        let body = sql(
+            server.http,
+            &format!("SELECT {lit} = unhex({}) FORMAT TSV", {
+                let hex: String = s.bytes().map(|b| format!("{b:02X}")).collect();
+                format!("'{hex}'")
+            }),
+        );
+        assert_eq!(body.trim(), "1", "{s:?} as {lit}");
+    }
+}
+
+#[test]
+fn clickhouse_cluster_answers_as_the_local_index_also_with_a_replica_down() {
+    let Some(bin) = server_binary() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (_zk, zk_port) = start_zookeeper(dir.path());
+    // Four servers: shard s1 = (a, b), shard s2 = (c, d).
+    let names = [("a", 1, 1), ("b", 1, 2), ("c", 2, 1), ("d", 2, 2)];
+    let tcp: Vec<u16> = names.iter().map(|_| free_port()).collect();
+    let replica =
+        |i: usize| format!("<replica><host>127.0.0.1</host><port>{}</port></replica>", tcp[i]);
+    let remote = format!(
+        "<remote_servers><bg><shard><internal_replication>true</internal_replication>{}{}</shard>\
+         <shard><internal_replication>true</internal_replication>{}{}</shard></bg>\
+         </remote_servers>",
+        replica(0),
+        replica(1),
+        replica(2),
+        replica(3)
+    );
+    let mut servers: Vec<Option<Server>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, (name, shard, rep))| {
+            let extra = format!(
+                "{remote}<zookeeper><node><host>127.0.0.1</host><port>{zk_port}</port></node>\
+                 </zookeeper><macros><shard>s{shard}</shard><replica>r{rep}</replica></macros>"
+            );
+            Some(start_server(&bin, dir.path(), name, tcp[i], &extra))
+        })
+        .collect();
+    let http: Vec<u16> = servers.iter().map(|s| s.as_ref().unwrap().http).collect();
+    let url = format!("clickhouse://127.0.0.1:{}/baogao?cluster=bg", http[0]);
+    index_into(&url);
+    // Each shard holds some of the reports, and both its replicas hold them.
+    for port in &http {
+        sql(*port, "SYSTEM SYNC REPLICA baogao.passages_local");
+        sql(*port, "SYSTEM SYNC REPLICA baogao.reports_local");
+    }
+    let local: Vec<u64> = http
+        .iter()
+        .map(|p| sql(*p, "SELECT count() FROM baogao.reports_local").trim().parse().unwrap())
+        .collect();
+    assert!(local[0] > 0 && local[2] > 0, "both shards hold reports: {local:?}");
+    assert_eq!((local[0], local[2]), (local[1], local[3]), "replicas agree: {local:?}");
+    check_equal(&url);
+
+    // One replica of each shard stopped: the same answers.
+    servers[1].take().unwrap().proc.stop();
+    servers[3].take().unwrap().proc.stop();
+    check_equal(&url);
+    drop(servers);
+}
