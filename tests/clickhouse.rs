@@ -358,3 +358,81 @@ fn clickhouse_cluster_answers_as_the_local_index_also_with_a_replica_down() {
     check_equal(&url);
     drop(servers);
 }
+
+#[test]
+fn clickhouse_updates_replace_whole_reports() {
+    let Some(bin) = server_binary() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&bin, dir.path(), "incr", free_port(), "");
+    let url = format!("clickhouse://127.0.0.1:{}/incr", server.http);
+    let env = crate::util::Env::new();
+    let report = |town: &str, body: &str| {
+        format!("{town}关于2023年法治政府建设情况的报告\n\n一、主要举措\n\n{body}\n\n二、存在的不足\n\n法治宣传不够。\n")
+    };
+    env.write("a.txt", report("有庆镇", "坚持新时代枫桥经验，化解矛盾纠纷。"));
+    env.write("b.txt", report("龙凤镇", "枫桥经验在基层落地。法律顾问全覆盖。"));
+    env.write("c.txt", report("三汇镇", "推进法律顾问全覆盖。"));
+    let both = |args: &[&str]| {
+        let (cl, ol, el) = run(env.cmd().args(args));
+        let (cc, oc, ec) = run(baogao(Path::new(&url), &env.corpus()).args(args));
+        let strip = |s: &str| {
+            regex::Regex::new(r#""elapsed_ms":\d+"#).unwrap().replace_all(s, "").into_owned()
+        };
+        assert_eq!((cl, strip(&ol)), (cc, strip(&oc)), "{args:?}: {el} / {ec}");
+        oc
+    };
+    let checks = |label: &str| {
+        for args in [
+            &["reports", "--json"][..],
+            &["count", "枫桥经验 OR 法律顾问", "--by", "report", "--json"],
+            &["search", "法治 OR 枫桥 OR 法律", "--json", "--all"],
+            &["show", "a.txt", "--json"],
+        ] {
+            let out = both(args);
+            assert!(!out.is_empty(), "{label}: {args:?}");
+        }
+    };
+    both(&["index", "--json"]);
+    checks("first build");
+    // Change one, remove one, add one, duplicate one: a new generation for
+    // the changed report, its old passages invisible; the removed one gone.
+    std::thread::sleep(Duration::from_millis(20));
+    env.write("a.txt", report("有庆镇", "坚持发展新时代枫桥经验，枫桥经验两次。"));
+    std::fs::remove_file(env.corpus().join("b.txt")).unwrap();
+    env.write("d.txt", report("卷硐镇", "法律顾问进村。"));
+    env.write("e.txt", report("三汇镇", "推进法律顾问全覆盖。"));
+    let out = both(&["index", "--json"]);
+    assert!(
+        out.contains(r#""added":1,"updated":1,"removed":1,"unchanged":1,"skipped":1"#),
+        "{out}"
+    );
+    checks("after changes");
+    // Touched only (same bytes): the record's stamp is rewritten, nothing else.
+    let a = env.corpus().join("a.txt");
+    let bytes = std::fs::read(&a).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&a, bytes).unwrap();
+    both(&["index", "--json"]);
+    checks("after a touch");
+    // Every passage row of an old generation is unreachable: the newest
+    // generation of `a.txt` is the only one a query reads.
+    let rows = sql(
+        server.http,
+        "SELECT count() FROM incr.passages WHERE (report, gen) GLOBAL IN (SELECT id, gen FROM \
+         (SELECT id, argMax(gen, version) AS gen, argMax(deleted, version) AS del FROM \
+         incr.reports GROUP BY id) WHERE del = 0)",
+    );
+    let (_, reports, _) = run(env.cmd().args(["reports", "--json"]));
+    let passages: usize = crate::util::json_lines(&reports)
+        .iter()
+        .filter(|(t, _)| t == "report")
+        .map(|(_, d)| {
+            let (_, shown, _) = run(env.cmd().args(["show", d["id"].as_str().unwrap(), "--json"]));
+            crate::util::json_lines(&shown).iter().filter(|(t, _)| t == "passage").count()
+        })
+        .sum();
+    assert_eq!(rows.trim().parse::<usize>().unwrap(), passages);
+    // `index --full` rebuilds from nothing, with the same answers.
+    both(&["index", "--full", "--json"]);
+    checks("after --full");
+}
