@@ -84,6 +84,7 @@ impl Client {
     }
 
     fn request(&self, query: Option<&str>, body: &[u8]) -> Result<String, HttpError> {
+        log_statement(query, body);
         let server = self.loc.server();
         let io = |e| HttpError::Io(server.clone(), e);
         let mut params: Vec<(&str, &str)> = vec![("database", &self.loc.database)];
@@ -134,6 +135,22 @@ impl Client {
             }
         }
         Ok(text)
+    }
+}
+
+/// With `BAOGAO_CLICKHOUSE_LOG=FILE`, appends each statement sent (not
+/// the data of inserts) to FILE as a JSON string per line, so that
+/// `tools/ch-current` can replay exactly baogao's SQL on another
+/// ClickHouse version.
+fn log_statement(query: Option<&str>, body: &[u8]) {
+    let Some(path) = std::env::var_os("BAOGAO_CLICKHOUSE_LOG") else { return };
+    let statement = match query {
+        Some(q) => q.to_string(),
+        None => String::from_utf8_lossy(body).into_owned(),
+    };
+    let line = serde_json::to_string(&statement).expect("a string serializes");
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(f, "{line}");
     }
 }
 

@@ -446,7 +446,7 @@ pub fn connect(loc: &Location) -> Client {
 /// The largest build number in the index (0 for a new one).
 fn last_version(client: &Client) -> Result<u64, HttpError> {
     let s = client.query(
-        "SELECT greatest((SELECT max(version) FROM reports), (SELECT max(version) FROM meta))",
+        "SELECT greatest((SELECT max(version) FROM reports), (SELECT max(version) FROM meta)) AS v",
     )?;
     Ok(s.trim().parse().unwrap_or(0))
 }
