@@ -4,8 +4,8 @@
 //! Every statement reads passages of current generations only
 //! ([`schema::current`]). SQL narrows: the filters are `WHERE`s on the
 //! passage columns, and the words every match must contain are substring
-//! tests (`position(norm, '…') > 0`, a byte-exact substring test on the
-//! normalized text, as `桥经` inside `枫桥经验` requires). The rows that
+//! tests ([`contains`]: `norm LIKE '%…%'`, escaped, an exact substring test
+//! on the normalized text, as `桥经` inside `枫桥经验` requires). The rows that
 //! come back are candidates; [`Matcher`] decides which match, counts
 //! mentions and finds highlights on their text, and [`crate::rank`] scores
 //! them with statistics computed in SQL over the same passages the local
@@ -178,7 +178,7 @@ impl ClickHouseIndex {
             dfs: Vec<u64>,
         }
         let counts: Vec<String> =
-            bigrams.iter().map(|b| format!("countIf(position(norm, {}) > 0)", quote(b))).collect();
+            bigrams.iter().map(|b| format!("countIf({})", contains(b))).collect();
         let rows: Vec<Row> = self.client.select(&format!(
             "SELECT [{}] AS dfs FROM passages WHERE (report, gen) GLOBAL IN {}",
             counts.join(", "),
@@ -518,7 +518,7 @@ pub fn filter_sql(f: &Filters, passages: bool) -> String {
 /// no narrowing): the substring tests of the words a match must contain.
 pub fn prefilter(m: &Matcher) -> Option<String> {
     match m {
-        Matcher::Word(w) => Some(format!("position(norm, {}) > 0", quote(w))),
+        Matcher::Word(w) => Some(contains(w)),
         Matcher::And(v) => {
             let parts: Vec<String> = v.iter().filter_map(prefilter).collect();
             (!parts.is_empty()).then(|| format!("({})", parts.join(" AND ")))
@@ -535,10 +535,28 @@ pub fn prefilter(m: &Matcher) -> Option<String> {
     }
 }
 
+/// The substring test of a normalized word: `norm LIKE '%word%'` with
+/// `\`, `%` and `_` escaped, so the pattern is the word and nothing else.
+/// An exact substring test on any version; on a current ClickHouse (26.2+)
+/// a `text` index on `ngrams(2)` skips the blocks without the word's
+/// bigrams (it serves `LIKE`, not `position`).
+pub fn contains(word: &str) -> String {
+    let mut pattern = String::with_capacity(word.len() + 2);
+    pattern.push('%');
+    for c in word.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    format!("norm LIKE {}", quote(&pattern))
+}
+
 /// A SQL condition equivalent to `m` (words, AND, OR, NOT only).
 fn exact(m: &Matcher) -> Option<String> {
     match m {
-        Matcher::Word(w) => Some(format!("position(norm, {}) > 0", quote(w))),
+        Matcher::Word(w) => Some(contains(w)),
         Matcher::And(v) | Matcher::Or(v) => {
             let parts: Option<Vec<String>> = v.iter().map(exact).collect();
             let op = if matches!(m, Matcher::And(_)) { " AND " } else { " OR " };
@@ -843,12 +861,10 @@ mod tests {
     #[test]
     fn narrowing_is_implied_by_matching() {
         let w = |s: &str| Matcher::Word(s.into());
-        assert_eq!(prefilter(&w("a'b")).unwrap(), r"position(norm, 'a\'b') > 0");
+        assert_eq!(prefilter(&w("a'b")).unwrap(), r"norm LIKE '%a\'b%'");
+        assert_eq!(contains(r"5%_\"), r"norm LIKE '%5\\%\\_\\\\%'");
         let m = Matcher::And(vec![w("a"), Matcher::Not(Box::new(w("b")))]);
-        assert_eq!(
-            prefilter(&m).unwrap(),
-            "(position(norm, 'a') > 0 AND NOT position(norm, 'b') > 0)"
-        );
+        assert_eq!(prefilter(&m).unwrap(), "(norm LIKE '%a%' AND NOT norm LIKE '%b%')");
         let near = Matcher::Near { left: Box::new(w("a")), right: Box::new(w("b")), distance: 3 };
         assert!(prefilter(&Matcher::Not(Box::new(near.clone()))).is_none());
         assert!(prefilter(&Matcher::Or(vec![w("a"), Matcher::Not(Box::new(near))])).is_none());

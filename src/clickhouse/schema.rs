@@ -79,8 +79,29 @@ const TABLES: [Table; 3] = [
     Table { name: "meta", columns: META, replacing: true, order: "key", shard: "cityHash64(key)" },
 ];
 
-/// The statements that create the database and tables (idempotent).
-pub fn create_statements(loc: &Location) -> Vec<String> {
+/// The `text` index on the passages' normalized text that a current
+/// ClickHouse (26.2+) offers: it skips the blocks that lack a query word's
+/// bigrams for `LIKE '%…%'`. Older servers have no such index type, and
+/// work without it.
+pub const TEXT_INDEX: &str = "INDEX norm_text norm TYPE text(tokenizer = ngrams(2))";
+
+/// Whether a server version (`SELECT version()`) has the `text` index.
+pub fn has_text_index(version: &str) -> bool {
+    let mut parts = version.trim().split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (26, 2)
+}
+
+/// The statements that create the database and tables (idempotent); with
+/// `text_index`, the passages carry [`TEXT_INDEX`].
+pub fn create_statements(loc: &Location, text_index: bool) -> Vec<String> {
+    let columns = |t: &Table| {
+        if text_index && t.name == "passages" {
+            format!("{}, {TEXT_INDEX}", t.columns)
+        } else {
+            t.columns.to_string()
+        }
+    };
     let db = ident(&loc.database);
     let mut out = Vec::new();
     match &loc.cluster {
@@ -94,7 +115,9 @@ pub fn create_statements(loc: &Location) -> Vec<String> {
                 };
                 out.push(format!(
                     "CREATE TABLE IF NOT EXISTS {db}.{} ({}) ENGINE = {engine} ORDER BY {}",
-                    t.name, t.columns, t.order
+                    t.name,
+                    columns(t),
+                    t.order
                 ));
             }
         }
@@ -111,7 +134,9 @@ pub fn create_statements(loc: &Location) -> Vec<String> {
                 out.push(format!(
                     "CREATE TABLE IF NOT EXISTS {db}.{}_local ON CLUSTER {cluster} ({}) \
                      ENGINE = {engine} ORDER BY {}",
-                    t.name, t.columns, t.order
+                    t.name,
+                    columns(t),
+                    t.order
                 ));
                 out.push(format!(
                     "CREATE TABLE IF NOT EXISTS {db}.{name} ON CLUSTER {cluster} ({}) \
@@ -183,4 +208,24 @@ pub fn collect_garbage(client: &Client, loc: &Location) -> Result<(), HttpError>
          argMax(deleted, version) AS del FROM {db}.{reports} GROUP BY id) WHERE del = 0)"
     ))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_for_a_server_and_a_cluster() {
+        let one = Location::parse("clickhouse://h:1/bg").unwrap();
+        let s = create_statements(&one, false).join("\n");
+        assert!(s.contains("CREATE TABLE IF NOT EXISTS bg.reports (") && !s.contains("norm_text"));
+        assert!(create_statements(&one, true).join("\n").contains(TEXT_INDEX));
+        let many = Location::parse("clickhouse://h:1/bg?cluster=c").unwrap();
+        let s = create_statements(&many, false).join("\n");
+        assert!(s.contains("bg.passages_local ON CLUSTER c"), "{s}");
+        assert!(s.contains("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/bg/reports'"));
+        assert!(s.contains("Distributed(c, bg, passages_local, rnum)"), "{s}");
+        assert!(has_text_index("26.2.1.1") && has_text_index("27.1") && !has_text_index("18.16.1"));
+        assert!(!has_text_index("25.12.3"));
+    }
 }

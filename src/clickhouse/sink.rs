@@ -363,7 +363,8 @@ pub fn build(
         }
     }
     let created = !schema::exists(&admin, loc)?;
-    for s in schema::create_statements(loc) {
+    let text_index = schema::has_text_index(&admin.query("SELECT version()")?);
+    for s in schema::create_statements(loc, text_index) {
         admin.query(&s)?;
     }
     let mut client = connect(loc);
