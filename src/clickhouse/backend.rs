@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde::Deserialize;
 
 use super::http::{Client, HttpError};
-use super::sql::{array, quote};
+use super::sql::quote;
 use super::{schema, Location};
 use crate::analysis::count::{assemble, Group, GroupBy, Hits, Sizes, UNKNOWN};
 use crate::backend::Backend;
@@ -46,6 +46,7 @@ pub struct ClickHouseIndex {
     client: Client,
     cache: Mutex<HashMap<String, Arc<ReportRecord>>>,
     collection: OnceLock<Collection>,
+    vocabulary: OnceLock<u64>,
 }
 
 /// A candidate passage for `search`.
@@ -112,6 +113,7 @@ impl ClickHouseIndex {
             client,
             cache: Mutex::new(HashMap::new()),
             collection: OnceLock::new(),
+            vocabulary: OnceLock::new(),
         })
     }
 
@@ -142,7 +144,9 @@ impl ClickHouseIndex {
     }
 
     /// Document frequencies of `terms` in an array column (`words` or
-    /// `hwords`), among current passages; absent terms are left out.
+    /// `hwords`), among current passages, from the vocabulary the last
+    /// build computed ([`schema::refresh_vocabulary`]); absent terms are
+    /// left out.
     fn array_dfs(
         &self,
         column: &str,
@@ -156,15 +160,26 @@ impl ClickHouseIndex {
             w: String,
             df: u64,
         }
+        let version = self.vocabulary_version()?;
         let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
-        let list = array(&refs);
         let rows: Vec<Row> = self.client.select(&format!(
-            "SELECT w, count() AS df FROM (SELECT arrayJoin(arrayDistinct({column})) AS w \
-             FROM passages WHERE (report, gen) GLOBAL IN {} AND hasAny({column}, {list})) \
-             WHERE has({list}, w) GROUP BY w",
-            schema::current()
+            "SELECT word AS w, df FROM vocab WHERE field = {} AND version = {version} AND \
+             word IN ({})",
+            quote(column),
+            list(&refs)
         ))?;
         Ok(rows.into_iter().map(|r| (r.w, r.df)).collect())
+    }
+
+    /// The build whose vocabulary is complete (`meta` key `vocab`).
+    fn vocabulary_version(&self) -> Result<u64, SearchError> {
+        if let Some(v) = self.vocabulary.get() {
+            return Ok(*v);
+        }
+        let v = super::sink::load_meta(&self.client, "vocab")?
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        Ok(*self.vocabulary.get_or_init(|| v))
     }
 
     /// Document frequencies of bigrams (passages whose normalized text

@@ -14,8 +14,14 @@
 //!   of the heading path (arrays: BM25's term frequencies are
 //!   `countEqual`), and the quantized field lengths ranking needs
 //!   ([`crate::rank::quantize`]).
-//! * `meta`: small documents by key (`manifest`, `folders`, `payload`),
-//!   `ReplacingMergeTree(version)`.
+//! * `meta`: small documents by key (`manifest`, `folders`, `payload`,
+//!   `vocab`), `ReplacingMergeTree(version)`.
+//! * `vocab`: the document frequency of every jieba word in `words` and
+//!   `hwords` among current passages, recomputed by [`refresh_vocabulary`]
+//!   at the end of each build that changed anything (one scan of the word
+//!   arrays), under the build's number, which `meta` key `vocab` names
+//!   once it is complete. Ranking reads it instead of scanning the word
+//!   arrays per query.
 //!
 //! **Never twice, never half.** A build inserts a changed report's
 //! passages under a new generation *before* the report row that names
@@ -67,7 +73,10 @@ struct Table {
     shard: &'static str,
 }
 
-const TABLES: [Table; 3] = [
+/// The columns of `vocab`.
+const VOCAB: &str = "field String, word String, version UInt64, df UInt64";
+
+const TABLES: [Table; 4] = [
     Table { name: "reports", columns: REPORTS, replacing: true, order: "id", shard: "rnum" },
     Table {
         name: "passages",
@@ -77,6 +86,13 @@ const TABLES: [Table; 3] = [
         shard: "rnum",
     },
     Table { name: "meta", columns: META, replacing: true, order: "key", shard: "cityHash64(key)" },
+    Table {
+        name: "vocab",
+        columns: VOCAB,
+        replacing: true,
+        order: "(field, word)",
+        shard: "cityHash64(word)",
+    },
 ];
 
 /// The `text` index on the passages' normalized text that a current
@@ -186,10 +202,31 @@ pub fn current_report_rows() -> &'static str {
 pub fn exists(client: &Client, loc: &Location) -> Result<bool, HttpError> {
     let n = client.query(&format!(
         "SELECT count() FROM system.tables WHERE database = {} AND name IN ('reports', \
-         'passages', 'meta')",
+         'passages', 'meta', 'vocab')",
         quote(&loc.database)
     ))?;
-    Ok(n.trim() == "3")
+    Ok(n.trim() == "4")
+}
+
+/// Recomputes the vocabulary of the current passages under `version`,
+/// then drops the older versions' rows (a mutation).
+pub fn refresh_vocabulary(client: &Client, loc: &Location, version: u64) -> Result<(), HttpError> {
+    for field in ["words", "hwords"] {
+        client.query(&format!(
+            "INSERT INTO vocab SELECT {f} AS field, w AS word, {version} AS version, count() AS df \
+             FROM (SELECT arrayJoin(arrayDistinct({field})) AS w FROM passages \
+             WHERE (report, gen) GLOBAL IN {}) GROUP BY w",
+            current(),
+            f = quote(field),
+        ))?;
+    }
+    let db = ident(&loc.database);
+    let (table, on) = match &loc.cluster {
+        None => ("vocab".to_string(), String::new()),
+        Some(c) => ("vocab_local".to_string(), format!(" ON CLUSTER {}", ident(c))),
+    };
+    client.query(&format!("ALTER TABLE {db}.{table}{on} DELETE WHERE version < {version}"))?;
+    Ok(())
 }
 
 /// Drops the passages of old generations (run after a build's last
@@ -225,6 +262,7 @@ mod tests {
         assert!(s.contains("bg.passages_local ON CLUSTER c"), "{s}");
         assert!(s.contains("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/bg/reports'"));
         assert!(s.contains("Distributed(c, bg, passages_local, rnum)"), "{s}");
+        assert!(s.contains("bg.vocab_local ON CLUSTER c"), "{s}");
         assert!(has_text_index("26.2.1.1") && has_text_index("27.1") && !has_text_index("18.16.1"));
         assert!(!has_text_index("25.12.3"));
     }

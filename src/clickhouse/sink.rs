@@ -424,6 +424,10 @@ pub fn build(
         client.insert_json("meta", &rows)?;
         summary.committed = true;
     }
+    if full || created || summary.added + summary.updated + summary.removed > 0 {
+        schema::refresh_vocabulary(&client, loc, version)?;
+        client.insert_json("meta", &meta_row("vocab", version, &version.to_string()))?;
+    }
     if summary.updated + summary.removed > 0 {
         schema::collect_garbage(&client, loc)?;
     }
