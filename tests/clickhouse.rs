@@ -37,9 +37,21 @@ fn server_binary() -> Option<PathBuf> {
     None
 }
 
-/// A free TCP port on 127.0.0.1 (bound, then released).
+/// A free TCP port on 127.0.0.1 (bound, then released), never one this
+/// test process handed out before: the servers of a test start one after
+/// the other, so a port handed out but not yet bound is not free for the
+/// OS's next `bind(0)`, and a server must not get another's port (an HTTP
+/// request to a native-protocol port gets no HTTP answer).
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A process we started; killed (by its pid) when dropped.
@@ -138,13 +150,20 @@ fn start_server(bin: &Path, dir: &Path, name: &str, tcp: u16, extra: &str) -> Se
     wait_port(http, name);
     // Listening is not yet answering: wait for a query.
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
+    while start.elapsed() < Duration::from_secs(60) {
         if try_sql(http, "SELECT 1").is_ok() {
-            break;
+            return server;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    server
+    let log = std::fs::read_to_string(d.join("err")).unwrap_or_default();
+    panic!("clickhouse {name} does not answer on port {http}: {}", sql_tail(&log));
+}
+
+/// The last lines of a log, for a failure message.
+fn sql_tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(10)..].join("\n")
 }
 
 /// A ZooKeeper (standalone) on a free port.
@@ -168,6 +187,22 @@ fn start_zookeeper(dir: &Path) -> (Proc, u16) {
         .expect("java starts ZooKeeper (apt-get install zookeeper)");
     let proc = Proc { child, name: "zookeeper".into() };
     wait_port(port, "zookeeper");
+    // Accepting is not yet serving: wait for `srvr` to answer.
+    let start = Instant::now();
+    loop {
+        use std::io::{Read, Write};
+        let answer = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+            s.write_all(b"srvr")?;
+            let mut out = String::new();
+            s.read_to_string(&mut out)?;
+            Ok(out)
+        });
+        if answer.is_ok_and(|a| a.contains("Zookeeper version")) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "zookeeper does not serve");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     (proc, port)
 }
 
@@ -312,7 +347,7 @@ fn clickhouse_cluster_answers_as_the_local_index_also_with_a_replica_down() {
     let dir = tempfile::tempdir().unwrap();
     let (_zk, zk_port) = start_zookeeper(dir.path());
     // Four servers: shard s1 = (a, b), shard s2 = (c, d).
-    let names = [("a", 1, 1), ("b", 1, 2), ("c", 2, 1), ("d", 2, 2)];
+    let names: [(&str, u32, u32); 4] = [("a", 1, 1), ("b", 1, 2), ("c", 2, 1), ("d", 2, 2)];
     let tcp: Vec<u16> = names.iter().map(|_| free_port()).collect();
     let replica =
         |i: usize| format!("<replica><host>127.0.0.1</host><port>{}</port></replica>", tcp[i]);
@@ -325,20 +360,57 @@ fn clickhouse_cluster_answers_as_the_local_index_also_with_a_replica_down() {
         replica(2),
         replica(3)
     );
+    let extras = |shard: u32, rep: u32| {
+        format!(
+            "{remote}<zookeeper><node><host>127.0.0.1</host><port>{zk_port}</port></node>\
+             </zookeeper><macros><shard>s{shard}</shard><replica>r{rep}</replica></macros>"
+        )
+    };
     let mut servers: Vec<Option<Server>> = names
         .iter()
         .enumerate()
         .map(|(i, (name, shard, rep))| {
-            let extra = format!(
-                "{remote}<zookeeper><node><host>127.0.0.1</host><port>{zk_port}</port></node>\
-                 </zookeeper><macros><shard>s{shard}</shard><replica>r{rep}</replica></macros>"
-            );
-            Some(start_server(&bin, dir.path(), name, tcp[i], &extra))
+            Some(start_server(&bin, dir.path(), name, tcp[i], &extras(*shard, *rep)))
         })
         .collect();
+    // A server that could not reach ZooKeeper while starting (a loaded
+    // machine) never does, and 18.16 crashes on the first ON CLUSTER
+    // statement: check each, and start it again if needed.
+    for (i, slot) in servers.iter_mut().enumerate() {
+        let reaches = |port: u16| {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(20) {
+                if try_sql(port, "SELECT count() FROM system.zookeeper WHERE path = '/'").is_ok() {
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            false
+        };
+        if !reaches(slot.as_ref().unwrap().http) {
+            slot.take().unwrap().proc.stop();
+            let (name, shard, rep) = names[i];
+            let extra = extras(shard, rep);
+            *slot = Some(start_server(&bin, dir.path(), name, tcp[i], &extra));
+            assert!(
+                reaches(slot.as_ref().unwrap().http),
+                "clickhouse {name} cannot reach ZooKeeper"
+            );
+        }
+    }
     let http: Vec<u16> = servers.iter().map(|s| s.as_ref().unwrap().http).collect();
     let url = format!("clickhouse://127.0.0.1:{}/baogao?cluster=bg", http[0]);
-    index_into(&url);
+    let logs = |_: ()| {
+        for (name, ..) in names {
+            let log =
+                std::fs::read_to_string(dir.path().join(name).join("err")).unwrap_or_default();
+            eprintln!("--- clickhouse {name} errors:\n{}", sql_tail(&log));
+        }
+    };
+    if std::panic::catch_unwind(|| index_into(&url)).is_err() {
+        logs(());
+        panic!("indexing into the cluster failed");
+    }
     // Each shard holds some of the reports, and both its replicas hold them.
     for port in &http {
         sql(*port, "SYSTEM SYNC REPLICA baogao.passages_local");
@@ -351,6 +423,8 @@ fn clickhouse_cluster_answers_as_the_local_index_also_with_a_replica_down() {
     assert!(local[0] > 0 && local[2] > 0, "both shards hold reports: {local:?}");
     assert_eq!((local[0], local[2]), (local[1], local[3]), "replicas agree: {local:?}");
     check_equal(&url);
+    // Updates through the cluster replace whole reports too.
+    check_updates(http[2], &format!("clickhouse://127.0.0.1:{}/incr?cluster=bg", http[0]));
 
     // One replica of each shard stopped: the same answers.
     servers[1].take().unwrap().proc.stop();
@@ -364,7 +438,13 @@ fn clickhouse_updates_replace_whole_reports() {
     let Some(bin) = server_binary() else { return };
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(&bin, dir.path(), "incr", free_port(), "");
-    let url = format!("clickhouse://127.0.0.1:{}/incr", server.http);
+    check_updates(server.http, &format!("clickhouse://127.0.0.1:{}/incr", server.http));
+}
+
+/// Indexes a small corpus into `url` (database `incr`), changes it in
+/// every way an update can, and compares with a local index after each
+/// step. `http` is a server of the index, for a look at the raw rows.
+fn check_updates(http: u16, url: &str) {
     let env = crate::util::Env::new();
     let report = |town: &str, body: &str| {
         format!("{town}关于2023年法治政府建设情况的报告\n\n一、主要举措\n\n{body}\n\n二、存在的不足\n\n法治宣传不够。\n")
@@ -374,7 +454,7 @@ fn clickhouse_updates_replace_whole_reports() {
     env.write("c.txt", report("三汇镇", "推进法律顾问全覆盖。"));
     let both = |args: &[&str]| {
         let (cl, ol, el) = run(env.cmd().args(args));
-        let (cc, oc, ec) = run(baogao(Path::new(&url), &env.corpus()).args(args));
+        let (cc, oc, ec) = run(baogao(Path::new(url), &env.corpus()).args(args));
         let strip = |s: &str| {
             regex::Regex::new(r#""elapsed_ms":\d+"#).unwrap().replace_all(s, "").into_owned()
         };
@@ -417,7 +497,7 @@ fn clickhouse_updates_replace_whole_reports() {
     // Every passage row of an old generation is unreachable: the newest
     // generation of `a.txt` is the only one a query reads.
     let rows = sql(
-        server.http,
+        http,
         "SELECT count() FROM incr.passages WHERE (report, gen) GLOBAL IN (SELECT id, gen FROM \
          (SELECT id, argMax(gen, version) AS gen, argMax(deleted, version) AS del FROM \
          incr.reports GROUP BY id) WHERE del = 0)",

@@ -114,8 +114,13 @@ impl Client {
         stream.write_all(body).map_err(io)?;
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).map_err(io)?;
-        let (status, chunked, payload) = parse_response(&raw)
-            .ok_or_else(|| HttpError::Malformed(server.clone(), "no HTTP header".into()))?;
+        let (status, chunked, payload) = parse_response(&raw).ok_or_else(|| {
+            let statement = query.map_or_else(|| String::from_utf8_lossy(body), Into::into);
+            HttpError::Malformed(
+                server.clone(),
+                format!("no HTTP header ({} bytes) in answer to {statement:.120}", raw.len()),
+            )
+        })?;
         let payload = if chunked {
             dechunk(payload)
                 .ok_or_else(|| HttpError::Malformed(server.clone(), "bad chunking".into()))?
