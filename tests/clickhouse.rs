@@ -254,6 +254,11 @@ const CASES: &[&[&str]] = &[
     &["reports", "--json", "--year", "2019..2021", "--province", "内蒙古"],
     &["show", "2bf9ed1f6e", "--json"],
     &["show", "2bf9", "--json", "--section", "不足"],
+    &["keywords", "--county", "海拉尔区", "--year", "2019", "--vs", "2012", "--json"],
+    &["keywords", "--level", "township", "--vs", "county", "--json"],
+    &["diff", "2bf9ed1f6e", "90b0cb4df1", "--json"],
+    &["concepts", "--json"],
+    &["concepts", "枫桥经验", "法律顾问覆盖", "--year", "2020..", "--json"],
 ];
 
 /// Runs every case against the local bundled index and `url`, and
@@ -307,9 +312,7 @@ fn clickhouse_single_server_answers_as_the_local_index() {
 
     // The commands not answered from ClickHouse say so (exit 2).
     let (_, corpus) = bundled();
-    for args in
-        [&["keywords", "--year", "2019", "--vs", "2012"][..], &["diff", "a", "b"], &["concepts"]]
-    {
+    for args in [&["status"][..], &["export", "--format", "jsonl", "法治"]] {
         let (code, _, err) = run(baogao(Path::new(&url), corpus).args(args));
         assert_eq!(code, 2, "{args:?}");
         assert!(err.contains("ClickHouse index") && err.contains(args[0]), "{err}");

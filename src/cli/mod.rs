@@ -99,9 +99,6 @@ pub fn run(cli: Cli) -> Result<Exit> {
         // The commands not yet answered from ClickHouse say so (exit 2)
         // rather than answer from somewhere else.
         let name = match &cli.command {
-            Command::Keywords(_) => Some("keywords"),
-            Command::Diff(_) => Some("diff"),
-            Command::Concepts(_) => Some("concepts"),
             Command::Status(_) => Some("status"),
             Command::Export(_) => Some("export"),
             _ => None,
@@ -110,7 +107,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             bail!(UsageError(format!(
                 "`baogao {name}` does not work with a ClickHouse index ({loc}) yet; it works \
                  with a local index (--index DIR). From ClickHouse: index, search, count, \
-                 trend, kwic, reports, show"
+                 trend, kwic, keywords, diff, concepts, reports, show"
             )));
         }
     } else {
