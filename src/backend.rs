@@ -45,6 +45,25 @@ pub trait Backend: Sync {
         filters: &Filters,
     ) -> Result<Vec<(PassageDoc, String)>, SearchError>;
 
+    /// Every matching passage in report-path and passage order, handed to
+    /// `f` with its mentions (0 without a matcher); returns their number,
+    /// or the first error of `f`. The default collects
+    /// [`Backend::all_matches`] first; the local index streams.
+    fn for_each_match(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+        f: &mut dyn FnMut(&PassageDoc, usize) -> std::io::Result<()>,
+    ) -> Result<Result<usize, std::io::Error>, SearchError> {
+        let all = self.all_matches(matcher, filters)?;
+        for (doc, norm) in &all {
+            if let Err(e) = f(doc, matcher.map_or(0, |m| m.mentions(norm))) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(all.len()))
+    }
+
     /// Every passage of a report, in order.
     fn report_passages(&self, id: &str) -> Result<Vec<PassageDoc>, SearchError>;
 
@@ -90,6 +109,15 @@ impl Backend for IndexReader {
         filters: &Filters,
     ) -> Result<Vec<(PassageDoc, String)>, SearchError> {
         Searcher::new(self).all_matches(matcher, filters)
+    }
+
+    fn for_each_match(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+        f: &mut dyn FnMut(&PassageDoc, usize) -> std::io::Result<()>,
+    ) -> Result<Result<usize, std::io::Error>, SearchError> {
+        Searcher::new(self).for_each_match(matcher, filters, f)
     }
 
     fn report_passages(&self, id: &str) -> Result<Vec<PassageDoc>, SearchError> {

@@ -100,14 +100,13 @@ pub fn run(cli: Cli) -> Result<Exit> {
         // rather than answer from somewhere else.
         let name = match &cli.command {
             Command::Status(_) => Some("status"),
-            Command::Export(_) => Some("export"),
             _ => None,
         };
         if let Some(name) = name {
             bail!(UsageError(format!(
                 "`baogao {name}` does not work with a ClickHouse index ({loc}) yet; it works \
                  with a local index (--index DIR). From ClickHouse: index, search, count, \
-                 trend, kwic, keywords, diff, concepts, reports, show"
+                 trend, kwic, keywords, diff, concepts, reports, show, export"
             )));
         }
     } else {
