@@ -46,7 +46,9 @@ pub(crate) fn fuzz_cases(default: u32) -> u32 {
 }
 
 pub mod analysis;
+pub mod backend;
 pub mod cli;
+pub mod clickhouse;
 pub mod corpus;
 #[cfg(test)]
 mod fuzz;

@@ -144,6 +144,9 @@ pub enum SearchError {
     /// tantivy failed.
     #[error("search failed ({0}); if the index is damaged, rebuild it with `baogao index --full`")]
     Tantivy(#[from] tantivy::TantivyError),
+    /// Another backend failed (ClickHouse: the server's message).
+    #[error("{0}")]
+    Backend(String),
 }
 
 /// Search over an open index.
@@ -237,18 +240,7 @@ impl<'a> Searcher<'a> {
             .par_iter()
             .map(|r| Ok(dup_key(&self.load(DocAddress::new(r.segment, r.doc))?.text)))
             .collect::<Result<_, SearchError>>()?;
-        let mut group_of: HashMap<u64, usize> = HashMap::new();
-        let mut groups: Vec<(Ranked, Option<usize>)> = Vec::new();
-        for (r, key) in ranked.into_iter().zip(keys) {
-            match group_of.get(&key) {
-                Some(&g) => *groups[g].1.get_or_insert(0) += 1,
-                None => {
-                    group_of.insert(key, groups.len());
-                    groups.push((r, Some(0)));
-                }
-            }
-        }
-        Ok(groups)
+        Ok(fold_by_key(ranked.into_iter().zip(keys)))
     }
 
     /// The terms that score the hits of `m` under `ranker`, with their
@@ -813,12 +805,34 @@ impl SegmentCollector for MatchSegment {
 /// — so that the same boilerplate sentence folds whatever its digits
 /// (`2022年` / `2023年`), punctuation, spacing or line breaks.
 pub fn dup_key(text: &str) -> u64 {
+    dup_key_of_normalized(&Normalized::new(text).text)
+}
+
+/// [`dup_key`] of a text that is already normalized.
+pub fn dup_key_of_normalized(norm: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for c in Normalized::new(text).text.chars().filter(|c| c.is_alphabetic()) {
+    for c in norm.chars().filter(|c| c.is_alphabetic()) {
         c.hash(&mut h);
     }
     h.finish()
+}
+
+/// Folds ranked items by key (see [`Page::collapse`]): the first of each
+/// key, in order, with the number of later items of the same key.
+pub fn fold_by_key<T>(items: impl IntoIterator<Item = (T, u64)>) -> Vec<(T, Option<usize>)> {
+    let mut group_of: HashMap<u64, usize> = HashMap::new();
+    let mut groups: Vec<(T, Option<usize>)> = Vec::new();
+    for (item, key) in items {
+        match group_of.get(&key) {
+            Some(&g) => *groups[g].1.get_or_insert(0) += 1,
+            None => {
+                group_of.insert(key, groups.len());
+                groups.push((item, Some(0)));
+            }
+        }
+    }
+    groups
 }
 
 #[cfg(test)]

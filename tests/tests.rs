@@ -6,6 +6,7 @@ mod util;
 mod analysis;
 
 mod cli;
+mod clickhouse;
 mod compare;
 mod concepts;
 mod encodings;

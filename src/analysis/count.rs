@@ -30,6 +30,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::backend::Backend;
 use crate::corpus::{Level, SectionKind};
 use crate::index::postings::SegmentSpans;
 use crate::index::schema::{level_of_code, place_field_name, Fields};
@@ -283,26 +284,26 @@ impl Pivot {
 /// Counts `matcher` over the reports that pass `filters`, grouped by one
 /// key.
 pub fn count(
-    reader: &IndexReader,
+    backend: &dyn Backend,
     matcher: &Matcher,
     filters: &Filters,
     by: GroupBy,
 ) -> Result<CountTable, SearchError> {
-    let (mut tables, summary) = tally(reader, matcher, filters, &[&[by]])?;
+    let (mut tables, summary) = backend.tally(matcher, filters, &[&[by]])?;
     Ok(CountTable { groups: tables.remove(0), summary })
 }
 
 /// Counts `matcher` over the reports that pass `filters` by two keys, with
 /// both margins.
 pub fn pivot(
-    reader: &IndexReader,
+    backend: &dyn Backend,
     matcher: &Matcher,
     filters: &Filters,
     rows: GroupBy,
     cols: GroupBy,
 ) -> Result<Pivot, SearchError> {
     let (mut tables, summary) =
-        tally(reader, matcher, filters, &[&[rows, cols], &[rows], &[cols]])?;
+        backend.tally(matcher, filters, &[&[rows, cols], &[rows], &[cols]])?;
     let col_totals = tables.pop().unwrap_or_default();
     let row_totals = tables.pop().unwrap_or_default();
     let cells = tables.pop().unwrap_or_default();
@@ -633,7 +634,7 @@ fn report_paths(
 /// characters per group), or, when section kinds are involved (a
 /// `section` filter or key), the passages in scope, since a report's text
 /// splits by section only there.
-fn tally(
+pub(crate) fn tally(
     reader: &IndexReader,
     matcher: &Matcher,
     filters: &Filters,
@@ -657,8 +658,67 @@ fn tally(
     } else {
         HashMap::new()
     };
+    let sized = |m: &HashMap<Vec<String>, Acc>| -> HashMap<Vec<String>, Sizes> {
+        m.iter().map(|(k, a)| (k.clone(), a.sizes())).collect()
+    };
+    let hits = |m: &HashMap<Vec<String>, Acc>| -> HashMap<Vec<String>, Hits> {
+        m.iter().map(|(k, a)| (k.clone(), a.hits())).collect()
+    };
+    Ok(assemble(
+        groupings,
+        sizes.groups.iter().map(sized).collect(),
+        sizes.total.sizes(),
+        matched.groups.iter().map(hits).collect(),
+        matched.total.hits(),
+        &paths,
+    ))
+}
 
-    let group_of = |key: &[String], size: Option<&Acc>, hit: Option<&Acc>| Group {
+/// A group's size: its reports and its normalized characters (matched or
+/// not).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sizes {
+    /// Reports in the group.
+    pub reports: usize,
+    /// Normalized characters of the group's text.
+    pub chars: u64,
+}
+
+/// What matched in a group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hits {
+    /// Reports with a matching passage.
+    pub reports: usize,
+    /// Matching passages.
+    pub passages: usize,
+    /// Mentions.
+    pub mentions: usize,
+}
+
+impl Acc {
+    fn sizes(&self) -> Sizes {
+        Sizes { reports: self.reports.len(), chars: self.chars }
+    }
+
+    fn hits(&self) -> Hits {
+        Hits { reports: self.reports.len(), passages: self.passages, mentions: self.mentions }
+    }
+}
+
+/// The count tables from each grouping's sizes and hits by key (one
+/// value per key of the grouping), in key order, and the summary: every
+/// backend's [`Backend::tally`] ends here, so tables are ordered and
+/// shaped the same whatever computed the figures. `paths` maps report ids
+/// to paths (for `--by report`).
+pub fn assemble(
+    groupings: &[&[GroupBy]],
+    sizes: Vec<HashMap<Vec<String>, Sizes>>,
+    size_total: Sizes,
+    hits: Vec<HashMap<Vec<String>, Hits>>,
+    hit_total: Hits,
+    paths: &HashMap<String, String>,
+) -> (Vec<Vec<Group>>, Group) {
+    let group_of = |key: &[String], size: Option<&Sizes>, hit: Option<&Hits>| Group {
         key: key[0].clone(),
         key2: key.get(1).cloned(),
         path: key
@@ -666,24 +726,24 @@ fn tally(
             .zip(groupings.iter().flat_map(|by| by.iter()))
             .find(|(_, b)| **b == GroupBy::Report)
             .and_then(|(k, _)| paths.get(k).cloned()),
-        reports: size.map_or(0, |s| s.reports.len()),
-        reports_matching: hit.map_or(0, |h| h.reports.len()),
+        reports: size.map_or(0, |s| s.reports),
+        reports_matching: hit.map_or(0, |h| h.reports),
         passages_matching: hit.map_or(0, |h| h.passages),
         mentions: hit.map_or(0, |h| h.mentions),
         chars: size.map_or(0, |s| s.chars),
     };
     let summary = Group {
         key: "all".into(),
-        reports: sizes.total.reports.len(),
-        reports_matching: matched.total.reports.len(),
-        passages_matching: matched.total.passages,
-        mentions: matched.total.mentions,
-        chars: sizes.total.chars,
+        reports: size_total.reports,
+        reports_matching: hit_total.reports,
+        passages_matching: hit_total.passages,
+        mentions: hit_total.mentions,
+        chars: size_total.chars,
         ..Group::default()
     };
     let tables = groupings
         .iter()
-        .zip(sizes.groups.iter().zip(&matched.groups))
+        .zip(sizes.iter().zip(&hits))
         .map(|(by, (size, hit))| {
             let keys: HashSet<&Vec<String>> = size.keys().chain(hit.keys()).collect();
             let mut groups: Vec<Group> =
@@ -713,7 +773,7 @@ fn tally(
             groups
         })
         .collect();
-    Ok((tables, summary))
+    (tables, summary)
 }
 
 #[cfg(test)]

@@ -16,9 +16,9 @@
 
 use std::sync::Arc;
 
-use crate::index::{IndexReader, ReportRecord};
+use crate::index::ReportRecord;
 use crate::query::{Filters, Matcher};
-use crate::search::{SearchError, Searcher};
+use crate::search::SearchError;
 use crate::text::Normalized;
 
 /// One concordance line.
@@ -112,12 +112,12 @@ fn flat(chars: &[char]) -> String {
 /// The concordance of `matcher` over the passages that pass `filters`, in
 /// report order, with `width` characters of context on each side.
 pub fn kwic(
-    reader: &IndexReader,
+    backend: &dyn crate::backend::Backend,
     matcher: &Matcher,
     filters: &Filters,
     width: usize,
 ) -> Result<Vec<KwicLine>, SearchError> {
-    let matches = Searcher::new(reader).all_matches(Some(matcher), filters)?;
+    let matches = backend.all_matches(Some(matcher), filters)?;
     let mut lines = Vec::new();
     for (doc, _) in matches {
         for m in mentions_in(&doc.text, matcher, width) {

@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 
 use super::count::{count, Group, GroupBy, UNKNOWN};
-use crate::index::IndexReader;
 use crate::query::{Filters, Matcher};
 use crate::search::SearchError;
 
@@ -109,7 +108,7 @@ pub struct Trend {
 /// Counts each matcher over the reports that pass `filters`, grouped by
 /// `by`, and lays the results side by side.
 pub fn trend(
-    reader: &IndexReader,
+    reader: &dyn crate::backend::Backend,
     matchers: &[Matcher],
     filters: &Filters,
     by: GroupBy,

@@ -98,8 +98,8 @@ pub fn run(ctx: &Ctx, a: ConceptsArgs) -> Result<Exit> {
         chosen = concepts.iter().collect();
     }
 
-    let reader = ctx.open()?;
-    warn_unmatched_places(&reader, &filters);
+    let reader = ctx.backend()?;
+    warn_unmatched_places(&*reader, &filters);
     let mut rows = Vec::with_capacity(chosen.len());
     let mut scope = Group::default();
     for concept in chosen {
@@ -107,7 +107,7 @@ pub fn run(ctx: &Ctx, a: ConceptsArgs) -> Result<Exit> {
         let matcher = Matcher::from_expr(&expr)
             .map_err(|e| UsageError(format!("concept @{}: {e}", concept.name)))?;
         // Grouping by level is arbitrary: only the summary is used.
-        let counts = analysis::count(&reader, &matcher, &filters, GroupBy::Level)?.summary;
+        let counts = analysis::count(&*reader, &matcher, &filters, GroupBy::Level)?.summary;
         scope = counts.clone();
         rows.push(Row { concept, counts });
     }

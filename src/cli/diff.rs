@@ -33,7 +33,6 @@ use super::{find_report, Ctx, Exit};
 use crate::analysis::diff::{self, Alignment, Op, OpKind, Status, Unit};
 use crate::index::ReportRecord;
 use crate::output::{csv, human, json};
-use crate::search::Searcher;
 
 /// `baogao diff`.
 #[derive(Debug, Args)]
@@ -62,12 +61,11 @@ pub struct DiffArgs {
 
 /// Runs `baogao diff`.
 pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<Exit> {
-    let reader = ctx.open()?;
-    let ra = find_report(&reader, &args.a)?;
-    let rb = find_report(&reader, &args.b)?;
-    let searcher = Searcher::new(&reader);
-    let pa = searcher.report_passages(&ra.id)?;
-    let pb = searcher.report_passages(&rb.id)?;
+    let backend = ctx.backend()?;
+    let ra = find_report(&*backend, &args.a)?;
+    let rb = find_report(&*backend, &args.b)?;
+    let pa = backend.report_passages(&ra.id)?;
+    let pb = backend.report_passages(&rb.id)?;
     let ta: Vec<&str> = pa.iter().map(|p| p.text.as_str()).collect();
     let tb: Vec<&str> = pb.iter().map(|p| p.text.as_str()).collect();
     let al = diff::align(&ta, &tb);

@@ -2,7 +2,7 @@
 //! report's metadata, as a table for R, Stata or pandas.
 //!
 //! Rows come in report-path and passage order and are written as they are
-//! read ([`Searcher::for_each_match`]), so a corpus of any size exports in
+//! read ([`crate::search::Searcher::for_each_match`]; from ClickHouse, the matches are collected first), so a corpus of any size exports in
 //! bounded memory. `--format jsonl` writes one flat JSON object per passage
 //! (no `{type, data}` envelope and no summary line: the file is data, read
 //! with `pandas.read_json(lines=True)` or `jsonlite::stream_in`); `csv`
@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::args::FilterArgs;
 use super::{flag_filters, parse_query, warn_unmatched_places, Ctx, Exit};
-use crate::search::{PassageDoc, Searcher};
+use crate::search::PassageDoc;
 
 /// `baogao export`.
 #[derive(Debug, Args)]
@@ -157,8 +157,8 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Exit> {
     } else {
         parse_query(ctx, &a.query, &a.filters)?
     };
-    let reader = ctx.open()?;
-    warn_unmatched_places(&reader, &filters);
+    let reader = ctx.backend()?;
+    warn_unmatched_places(&*reader, &filters);
     let sink: Box<dyn Write> = match &a.output {
         Some(path) => Box::new(
             std::fs::File::create(path)
@@ -174,30 +174,19 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Exit> {
             let header: Vec<&str> =
                 HEADER.iter().copied().filter(|h| with_mentions || *h != "mentions").collect();
             w.write_record(&header)?;
-            let n = Searcher::new(&reader).for_each_match(
-                matcher.as_ref(),
-                &filters,
-                &mut |p, mentions| {
-                    let row = Row::new(p, with_mentions.then_some(mentions));
-                    w.write_record(row.csv_record()).map_err(std::io::Error::from)
-                },
-            )??;
+            let n = reader.for_each_match(matcher.as_ref(), &filters, &mut |p, mentions| {
+                let row = Row::new(p, with_mentions.then_some(mentions));
+                w.write_record(row.csv_record()).map_err(std::io::Error::from)
+            })??;
             w.flush()?;
             n
         }
         Format::Jsonl => {
             let mut out = out;
-            let n = Searcher::new(&reader).for_each_match(
-                matcher.as_ref(),
-                &filters,
-                &mut |p, mentions| {
-                    serde_json::to_writer(
-                        &mut out,
-                        &Row::new(p, with_mentions.then_some(mentions)),
-                    )?;
-                    out.write_all(b"\n")
-                },
-            )??;
+            let n = reader.for_each_match(matcher.as_ref(), &filters, &mut |p, mentions| {
+                serde_json::to_writer(&mut out, &Row::new(p, with_mentions.then_some(mentions)))?;
+                out.write_all(b"\n")
+            })??;
             out.flush()?;
             n
         }

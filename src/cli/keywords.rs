@@ -45,7 +45,6 @@ use crate::analysis::keyness::{self, KeynessOptions, Keyword, Side};
 use crate::output::{csv, human, json};
 use crate::query::parse::FilterField;
 use crate::query::{self, Filters};
-use crate::search::Searcher;
 
 /// `baogao keywords`.
 #[derive(Debug, Args)]
@@ -97,13 +96,13 @@ pub fn run(ctx: &Ctx, args: KeywordsArgs) -> Result<Exit> {
             describe(&a_filters)
         )));
     }
-    let reader = ctx.open()?;
-    warn_unmatched_places(&reader, &a_filters);
+    let reader = ctx.backend()?;
+    warn_unmatched_places(&*reader, &a_filters);
     // B usually shares A's places: warn about them once.
     if PLACE_FIELDS.iter().any(|&f| values(&a_filters, f) != values(&b_filters, f)) {
-        warn_unmatched_places(&reader, &b_filters);
+        warn_unmatched_places(&*reader, &b_filters);
     }
-    let searcher = Searcher::new(&reader);
+    let searcher = &*reader;
     let side = |filters: &Filters, name: &str| -> Result<SideData> {
         let passages = searcher.all_matches(None, filters)?;
         if passages.is_empty() {

@@ -128,9 +128,9 @@ pub fn run(ctx: &Ctx, a: KwicArgs) -> Result<Exit> {
     let matcher = matcher
         .filter(|m| !m.positive_words().is_empty())
         .ok_or_else(|| UsageError("kwic needs words to show, not only filters or NOT".into()))?;
-    let reader = ctx.open()?;
-    warn_unmatched_places(&reader, &filters);
-    let mut lines = analysis::kwic(&reader, &matcher, &filters, a.width)?;
+    let reader = ctx.backend()?;
+    warn_unmatched_places(&*reader, &filters);
+    let mut lines = analysis::kwic(&*reader, &matcher, &filters, a.width)?;
     analysis::kwic::sort(&mut lines, a.sort.into());
     let passages = {
         let mut p: Vec<(&str, u64)> =

@@ -25,6 +25,7 @@ use self::args::{
     StatusArgs,
 };
 use crate::analysis::{self, GroupBy};
+use crate::backend::Backend;
 use crate::corpus::SectionKind;
 use crate::index::build::{self, BuildOptions, BuildSummary, Progress};
 use crate::index::reader::OpenError;
@@ -32,7 +33,7 @@ use crate::index::IndexReader;
 use crate::output::{human, json};
 use crate::query::parse::FilterField;
 use crate::query::{self, Concepts, Expr, Filters, Matcher};
-use crate::search::{Page, Ranker, Searcher};
+use crate::search::{Page, Ranker};
 
 pub use self::guard::{is_broken_pipe, run_guarded};
 
@@ -94,8 +95,30 @@ pub fn run(cli: Cli) -> Result<Exit> {
         _ => {}
     }
     let color = color_choice(cli.color);
-    let mut ctx = Ctx { index: cli.index, corpus: cli.corpus, color };
-    guard::settle_corpus(&mut ctx, cli.corpus_given, &cli.command)?;
+    let clickhouse = match cli.index.to_str() {
+        Some(s) if s.starts_with(crate::clickhouse::SCHEME) => {
+            Some(crate::clickhouse::Location::parse(s).map_err(UsageError)?)
+        }
+        _ => None,
+    };
+    let mut ctx = Ctx { index: cli.index, corpus: cli.corpus, color, clickhouse };
+    if let Some(loc) = &ctx.clickhouse {
+        // The commands not yet answered from ClickHouse say so (exit 2)
+        // rather than answer from somewhere else.
+        let name = match &cli.command {
+            Command::Status(_) => Some("status"),
+            _ => None,
+        };
+        if let Some(name) = name {
+            bail!(UsageError(format!(
+                "`baogao {name}` does not work with a ClickHouse index ({loc}) yet; it works \
+                 with a local index (--index DIR). From ClickHouse: index, search, count, \
+                 trend, kwic, keywords, diff, concepts, reports, show, export"
+            )));
+        }
+    } else {
+        guard::settle_corpus(&mut ctx, cli.corpus_given, &cli.command)?;
+    }
     match cli.command {
         Command::Index(a) => ctx.index_cmd(a),
         Command::Search(a) => ctx.search(a),
@@ -139,6 +162,8 @@ pub struct Ctx {
     pub corpus: PathBuf,
     /// The color choice, decided once.
     pub color: ColorChoice,
+    /// When `--index` is a `clickhouse://` URL: where that index lives.
+    pub clickhouse: Option<crate::clickhouse::Location>,
 }
 
 impl Ctx {
@@ -198,7 +223,19 @@ impl Ctx {
         }
     }
 
+    /// The index as a query backend: the ClickHouse one for a
+    /// `clickhouse://` index, else the local one ([`Ctx::open`]).
+    pub fn backend(&self) -> Result<Box<dyn Backend>> {
+        match &self.clickhouse {
+            Some(loc) => Ok(Box::new(crate::clickhouse::backend::ClickHouseIndex::open(loc)?)),
+            None => Ok(Box::new(self.open()?)),
+        }
+    }
+
     fn build(&self, full: bool, progress: &dyn Progress) -> Result<BuildSummary> {
+        if let Some(loc) = &self.clickhouse {
+            return Ok(crate::clickhouse::sink::build(&self.corpus, loc, full, progress)?);
+        }
         let opts = BuildOptions { corpus: self.corpus.clone(), index: self.index.clone(), full };
         Ok(build::build(&opts, progress)?)
     }
@@ -318,15 +355,14 @@ impl Ctx {
             UsageError(format!("unknown --ranker {:?}; use one of: {}", a.ranker, Ranker::NAMES))
         })?;
         let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
-        let reader = self.open()?;
-        warn_unmatched_places(&reader, &filters);
+        let backend = self.backend()?;
+        warn_unmatched_places(&*backend, &filters);
         let page = Page {
             offset: a.offset,
             limit: if a.all { None } else { Some(a.limit) },
             collapse: a.collapse,
         };
-        let results =
-            Searcher::new(&reader).search_with(matcher.as_ref(), &filters, page, ranker)?;
+        let results = backend.search(matcher.as_ref(), &filters, page, ranker)?;
         let mut out = self.stdout(a.json || a.csv);
         if a.csv {
             let rows: Vec<Vec<String>> = results
@@ -395,11 +431,11 @@ impl Ctx {
         let (matcher, filters) = parse_query(&self, &a.query, &a.filters)?;
         let matcher = matcher
             .ok_or_else(|| UsageError("count needs words to count, not only filters".into()))?;
-        let reader = self.open()?;
-        warn_unmatched_places(&reader, &filters);
+        let backend = self.backend()?;
+        warn_unmatched_places(&*backend, &filters);
         let mut out = self.stdout(a.json || a.csv);
         let summary = if let [rows, cols] = by[..] {
-            let mut p = analysis::pivot(&reader, &matcher, &filters, rows, cols)?;
+            let mut p = analysis::pivot(&*backend, &matcher, &filters, rows, cols)?;
             if a.matching {
                 for groups in [&mut p.cells, &mut p.row_totals, &mut p.col_totals] {
                     groups.retain(|g| g.passages_matching > 0);
@@ -417,7 +453,7 @@ impl Ctx {
             }
             p.summary
         } else {
-            let mut table = analysis::count(&reader, &matcher, &filters, by[0])?;
+            let mut table = analysis::count(&*backend, &matcher, &filters, by[0])?;
             if a.matching {
                 table.groups.retain(|g| g.passages_matching > 0);
             }
@@ -467,10 +503,10 @@ impl Ctx {
             );
         }
         let missing = a.missing.as_deref().map(MissingField::parse).transpose()?;
-        let reader = self.open()?;
+        let backend = self.backend()?;
         let reports: Vec<_> = match a.explain.as_deref() {
-            Some(id) if !id.is_empty() => vec![find_report(&reader, id)?],
-            _ => reader
+            Some(id) if !id.is_empty() => vec![find_report(&*backend, id)?],
+            _ => backend
                 .reports_where(&filters)?
                 .into_iter()
                 .filter(|r| missing.is_none_or(|f| f.is_missing(&r.meta)))
@@ -602,9 +638,9 @@ impl Ctx {
                 })
             })
             .transpose()?;
-        let reader = self.open()?;
-        let report = find_report(&reader, &a.id)?;
-        let passages = Searcher::new(&reader).report_passages(&report.id)?;
+        let backend = self.backend()?;
+        let report = find_report(&*backend, &a.id)?;
+        let passages = backend.report_passages(&report.id)?;
         let mut out = self.stdout(a.json);
         let wanted = |section: usize| {
             kind.is_none_or(|k| report.sections.get(section).is_some_and(|s| s.kinds.contains(&k)))
@@ -866,7 +902,7 @@ pub fn flag_filters(a: &FilterArgs) -> Result<Filters> {
 
 /// Warns about a place filter value that no indexed report has (a typo,
 /// or a place outside the corpus), since it silently yields nothing.
-pub fn warn_unmatched_places(reader: &IndexReader, f: &Filters) {
+pub fn warn_unmatched_places(reader: &dyn Backend, f: &Filters) {
     let lists: [(&str, &Vec<String>); 5] = [
         ("township", &f.township),
         ("county", &f.county),
@@ -911,7 +947,7 @@ pub fn shown(names: &std::collections::HashMap<String, String>, key: &str) -> St
 
 /// Finds a report by id, unique id prefix (4+ characters) or path.
 pub fn find_report(
-    reader: &IndexReader,
+    reader: &dyn Backend,
     key: &str,
 ) -> Result<std::sync::Arc<crate::index::ReportRecord>> {
     if let Some(r) = reader.report(key)? {

@@ -164,9 +164,9 @@ pub fn run(ctx: &Ctx, a: TrendArgs) -> Result<Exit> {
     let labels: Vec<String> = a.queries.iter().map(|q| q.trim().to_string()).collect();
     let expand = |e: Expr| ctx.expand_concepts(e);
     let matchers = labels.iter().map(|q| matcher_of(q, &expand)).collect::<Result<Vec<_>>>()?;
-    let reader = ctx.open()?;
-    warn_unmatched_places(&reader, &filters);
-    let trend = analysis::trend(&reader, &matchers, &filters, by)?;
+    let reader = ctx.backend()?;
+    warn_unmatched_places(&*reader, &filters);
+    let trend = analysis::trend(&*reader, &matchers, &filters, by)?;
 
     if let Some(path) = &a.svg {
         let svg = chart::svg(&svg_chart(&trend, &labels, measure));

@@ -32,8 +32,9 @@ use tantivy::{IndexWriter, Term};
 
 use super::records::{FileStamp, Manifest, ReportRecord, ReportStub, SkipRecord};
 use super::schema::{
-    kind_bits, level_code, place_key, Fields, FLAG_HEADING, FOLDERS_PATH, KIND_FOLDERS,
-    KIND_MANIFEST, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH, PLACE_LEVELS,
+    kind_bits, kinds_of_bits, level_code, place_key, Fields, FLAG_HEADING, FOLDERS_PATH,
+    KIND_FOLDERS, KIND_MANIFEST, KIND_PASSAGE, KIND_REPORT, KIND_SKIPPED, MANIFEST_PATH,
+    PLACE_LEVELS,
 };
 use super::store::{self, Payload, Probe};
 use crate::corpus::overrides::MetadataTable;
@@ -302,7 +303,8 @@ fn build_in_place(
     }
     let (table, table_warnings) = MetadataTable::load(&corpus_abs);
     let old = index.reader()?.searcher();
-    let mut pass = Pass::new(&writer, &fields, &table, &old, reports, skips);
+    let mut sink = TantivySink { writer: &writer, fields: &fields, old: &old };
+    let mut pass = Pass::new(&mut sink, &table, reports, skips);
     pass.run(&files, progress)?;
     let (mut summary, stubs) = pass.finish()?;
     if opts.full || created || summary.committed {
@@ -352,13 +354,11 @@ fn build_in_place(
 }
 
 /// One sorted pass over the corpus.
-struct Pass<'a> {
-    writer: &'a IndexWriter,
-    fields: &'a Fields,
+pub(crate) struct Pass<'a> {
+    /// Where documents go.
+    sink: &'a mut dyn DocumentSink,
     /// The corpus's `metadata.csv`.
     table: &'a MetadataTable,
-    /// The last commit, to read the records of touched files.
-    old: &'a tantivy::Searcher,
     /// The reports of the new state, for the manifest.
     stubs: Vec<ReportStub>,
     /// Records from the last commit, taken out as their paths are seen;
@@ -377,21 +377,17 @@ struct Pass<'a> {
 }
 
 impl<'a> Pass<'a> {
-    fn new(
-        writer: &'a IndexWriter,
-        fields: &'a Fields,
+    pub(crate) fn new(
+        sink: &'a mut dyn DocumentSink,
         table: &'a MetadataTable,
-        old: &'a tantivy::Searcher,
         reports: Vec<ReportStub>,
         skips: Vec<SkipRecord>,
     ) -> Self {
         let ids = reports.iter().map(|r| r.id.clone()).collect();
         let id_of = reports.iter().map(|r| (r.path.clone(), r.id.clone())).collect();
         Pass {
-            writer,
-            fields,
+            sink,
             table,
-            old,
             stubs: Vec::new(),
             reports: reports.into_iter().map(|r| (r.path.clone(), r)).collect(),
             skips: skips.into_iter().map(|s| (s.path.clone(), s)).collect(),
@@ -414,7 +410,11 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn run(&mut self, files: &[CorpusFile], progress: &dyn Progress) -> Result<(), BuildError> {
+    pub(crate) fn run(
+        &mut self,
+        files: &[CorpusFile],
+        progress: &dyn Progress,
+    ) -> Result<(), BuildError> {
         // Decide, without reading, which files are unchanged.
         let knowns: Vec<(Known, Option<String>)> = files
             .iter()
@@ -484,11 +484,11 @@ impl<'a> Pass<'a> {
         let text_hash = match &s {
             Seen::Skip { record, unchanged } => {
                 if was_report {
-                    self.delete_report(rel);
+                    self.delete_report(rel)?;
                     self.summary.removed.push(rel.to_string());
                 }
                 if !unchanged {
-                    self.write_skip(record);
+                    self.write_skip(record)?;
                 }
                 self.summary.skipped.push(record.clone());
                 return Ok(());
@@ -501,7 +501,7 @@ impl<'a> Pass<'a> {
         if let Some(first) = self.seen.get(&text_hash).cloned() {
             // A duplicate of an earlier path.
             if was_report {
-                self.delete_report(rel);
+                self.delete_report(rel)?;
                 self.summary.removed.push(rel.to_string());
             }
             let stamp = match &s {
@@ -517,7 +517,7 @@ impl<'a> Pass<'a> {
                 stamp,
             };
             if !matches!(&s, Seen::PrevDuplicate(d) if *d == rec) {
-                self.write_skip(&rec);
+                self.write_skip(&rec)?;
             }
             self.summary.skipped.push(rec);
             return Ok(());
@@ -534,12 +534,7 @@ impl<'a> Pass<'a> {
                 // Same content: only the record's stamp is rewritten.
                 self.summary.unchanged += 1;
                 self.count_report(r.missing);
-                if let Some(mut record) =
-                    super::reader::load_record(self.old, self.fields, self.fields.rid, &r.id)?
-                {
-                    record.stamp = stamp.clone();
-                    self.writer.delete_term(Term::from_field_text(self.fields.path, rel));
-                    self.writer.add_document(report_doc(self.fields, &record))?;
+                if self.sink.restamp(&r.id, &stamp)? {
                     self.changed = true;
                 }
                 r.stamp = stamp;
@@ -592,38 +587,35 @@ impl<'a> Pass<'a> {
                 id
             }
         };
-        // Remove the old passages and record (report or skipped) of the path.
-        self.writer.delete_term(Term::from_field_text(self.fields.report, &id));
-        self.writer.delete_term(Term::from_field_text(self.fields.path, &rel));
         self.summary
             .warnings
             .extend(prepared.report.warnings.iter().map(|w| format!("{rel}: {w}")));
-        let (record, docs) = documents(self.fields, id, prepared, stamp, overrides);
+        let (record, rows) = passage_rows(id, prepared, stamp, overrides);
         let stub = ReportStub::of(&record);
         self.count_report(stub.missing);
         self.stubs.push(stub);
-        for doc in docs {
-            self.writer.add_document(doc)?;
-        }
+        // Replaces the old passages and record (report or skipped) of the path.
+        self.sink.add_report(record, rows)?;
         self.changed = true;
         Ok(())
     }
 
     /// Deletes a path's report (passages and record).
-    fn delete_report(&mut self, rel: &str) {
-        if let Some(id) = self.id_of.remove(rel) {
-            self.writer.delete_term(Term::from_field_text(self.fields.report, &id));
-            self.ids.remove(&id);
+    fn delete_report(&mut self, rel: &str) -> Result<(), BuildError> {
+        let id = self.id_of.remove(rel);
+        if let Some(id) = &id {
+            self.ids.remove(id);
         }
-        self.writer.delete_term(Term::from_field_text(self.fields.path, rel));
+        self.sink.delete_report(id.as_deref(), rel)?;
         self.changed = true;
+        Ok(())
     }
 
     /// Writes the record of a skipped file (replacing the path's record).
-    fn write_skip(&mut self, rec: &SkipRecord) {
-        self.writer.delete_term(Term::from_field_text(self.fields.path, &rec.path));
-        let _ = self.writer.add_document(skip_doc(self.fields, rec));
+    fn write_skip(&mut self, rec: &SkipRecord) -> Result<(), BuildError> {
+        self.sink.write_skip(rec)?;
         self.changed = true;
+        Ok(())
     }
 
     fn count_report(&mut self, missing: [bool; 3]) {
@@ -635,19 +627,20 @@ impl<'a> Pass<'a> {
     }
 
     /// Deletes what was removed from the corpus and returns the summary.
-    fn finish(mut self) -> Result<(BuildSummary, Vec<ReportStub>), BuildError> {
+    pub(crate) fn finish(mut self) -> Result<(BuildSummary, Vec<ReportStub>), BuildError> {
         let mut gone: Vec<String> = self.reports.keys().cloned().collect();
         gone.sort();
         for rel in gone {
-            self.delete_report(&rel);
+            self.delete_report(&rel)?;
             self.summary.removed.push(rel);
         }
         // Paths removed in the pass (now skipped) and at its end (gone)
         // interleave.
         self.summary.removed.sort();
-        let gone: Vec<String> = self.skips.keys().cloned().collect();
+        let mut gone: Vec<String> = self.skips.keys().cloned().collect();
+        gone.sort();
         for rel in gone {
-            self.writer.delete_term(Term::from_field_text(self.fields.path, &rel));
+            self.sink.forget_path(&rel)?;
             self.changed = true;
         }
         self.summary.committed = self.changed;
@@ -741,22 +734,44 @@ fn read_file(file: &CorpusFile, table: &MetadataTable) -> Seen {
     }
 }
 
-/// Makes a prepared report's documents: one per passage, then the record.
-fn documents(
-    fields: &Fields,
+/// One passage of a report as a sink receives it: everything either
+/// backend stores about it (the tantivy sink segments `norm` and
+/// `heading` on tantivy's threads; the ClickHouse sink with rayon).
+#[derive(Debug, Clone)]
+pub struct PassageRow {
+    /// Ordinal in the report (1-based, counting non-empty passages).
+    pub ordinal: u64,
+    /// Index of its section in the record's `sections`.
+    pub section: usize,
+    /// Bit set of its section's kinds ([`kind_bits`]).
+    pub kinds: u64,
+    /// Normalized characters.
+    pub chars: u64,
+    /// [`FLAG_HEADING`] when it is a heading standing on its own line.
+    pub flags: u64,
+    /// Original text.
+    pub text: String,
+    /// Heading path (original text).
+    pub path: Vec<String>,
+    /// Normalized text.
+    pub norm: String,
+    /// Normalized heading path (one line per heading), if any.
+    pub heading: Option<std::sync::Arc<str>>,
+}
+
+/// Makes a prepared report's record and its passage rows.
+fn passage_rows(
     id: String,
     prepared: Prepared,
     stamp: FileStamp,
     overrides: Option<String>,
-) -> (ReportRecord, Vec<TantivyDocument>) {
+) -> (ReportRecord, Vec<PassageRow>) {
     let Prepared { report, passages, headings } = prepared;
     let Report { rel, meta, evidence, structure, encoding, text_hash, .. } = report;
-    let mut docs = Vec::with_capacity(structure.passages.len() + 1);
+    let mut rows = Vec::with_capacity(structure.passages.len());
     let mut chars = 0u64;
     let mut ordinal = 0u64;
-    let rnum = report_num(&id);
     let mut section_chars = vec![0u64; structure.sections.len()];
-    let common = ReportFields::new(&meta, rnum);
     for ((passage, norm), heading) in structure.passages.iter().zip(passages).zip(headings) {
         if norm.is_empty() {
             continue;
@@ -767,31 +782,19 @@ fn documents(
         if let Some(c) = section_chars.get_mut(passage.section) {
             *c += n;
         }
-        let mut doc = TantivyDocument::default();
-        doc.add_text(fields.kind, KIND_PASSAGE);
-        doc.add_text(fields.report, &id);
-        common.add_to(fields, &mut doc);
         let kinds = structure.sections.get(passage.section).map_or(&[][..], |s| &s.kinds[..]);
-        for kind in kinds {
-            doc.add_text(fields.section, kind.as_str());
-        }
-        doc.add_u64(fields.kinds, kind_bits(kinds));
-        doc.add_u64(fields.ordinal, ordinal);
-        doc.add_u64(fields.chars, n);
         let is_heading = passage.path.last().is_some_and(|h| h.trim() == passage.text.trim());
-        doc.add_u64(fields.flags, if is_heading { FLAG_HEADING } else { 0 });
-        doc.add_u64(fields.sec, passage.section as u64);
-        doc.add_text(fields.text, &passage.text);
-        doc.add_text(
-            fields.hpath,
-            serde_json::to_string(&passage.path).expect("strings serialize"),
-        );
-        if let Some(h) = heading {
-            doc.add_text(fields.hwords, &*h);
-        }
-        doc.add_text(fields.bi, &norm);
-        doc.add_text(fields.words, norm);
-        docs.push(doc);
+        rows.push(PassageRow {
+            ordinal,
+            section: passage.section,
+            kinds: kind_bits(kinds),
+            chars: n,
+            flags: if is_heading { FLAG_HEADING } else { 0 },
+            text: passage.text.clone(),
+            path: passage.path.clone(),
+            norm,
+            heading,
+        });
     }
     let record = ReportRecord {
         id,
@@ -807,8 +810,111 @@ fn documents(
         overrides,
         evidence,
     };
-    docs.push(report_doc(fields, &record));
-    (record, docs)
+    (record, rows)
+}
+
+/// Where a build's documents go: the seam between reading a corpus
+/// ([`Pass`]) and an index's storage. [`TantivySink`] writes the local
+/// index; [`crate::clickhouse::sink::ClickHouseSink`] writes ClickHouse.
+/// Calls come in corpus path order; nothing is visible to readers before
+/// the backend's commit.
+pub trait DocumentSink {
+    /// Adds a report with its passages, replacing whatever its path had
+    /// (an older version of the report, or a skip record).
+    fn add_report(
+        &mut self,
+        record: ReportRecord,
+        passages: Vec<PassageRow>,
+    ) -> Result<(), BuildError>;
+    /// Removes a path's report (passages and record; `id` is `None` when
+    /// only a record by path is known).
+    fn delete_report(&mut self, id: Option<&str>, path: &str) -> Result<(), BuildError>;
+    /// Rewrites the record of report `id` with a new file stamp (only the
+    /// modification time changed); `false` when it has no record.
+    fn restamp(&mut self, id: &str, stamp: &FileStamp) -> Result<bool, BuildError>;
+    /// Records a skipped file, replacing the path's record.
+    fn write_skip(&mut self, rec: &SkipRecord) -> Result<(), BuildError>;
+    /// Forgets the skip record of a path no longer in the corpus.
+    fn forget_path(&mut self, path: &str) -> Result<(), BuildError>;
+}
+
+/// The local index's sink: tantivy documents through one `IndexWriter`.
+pub(crate) struct TantivySink<'a> {
+    writer: &'a IndexWriter,
+    fields: &'a Fields,
+    /// The last commit, to read the records of touched files.
+    old: &'a tantivy::Searcher,
+}
+
+impl DocumentSink for TantivySink<'_> {
+    fn add_report(
+        &mut self,
+        record: ReportRecord,
+        passages: Vec<PassageRow>,
+    ) -> Result<(), BuildError> {
+        let fields = self.fields;
+        self.writer.delete_term(Term::from_field_text(fields.report, &record.id));
+        self.writer.delete_term(Term::from_field_text(fields.path, &record.path));
+        let common = ReportFields::new(&record.meta, report_num(&record.id));
+        for row in passages {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.kind, KIND_PASSAGE);
+            doc.add_text(fields.report, &record.id);
+            common.add_to(fields, &mut doc);
+            for kind in kinds_of_bits(row.kinds) {
+                doc.add_text(fields.section, kind.as_str());
+            }
+            doc.add_u64(fields.kinds, row.kinds);
+            doc.add_u64(fields.ordinal, row.ordinal);
+            doc.add_u64(fields.chars, row.chars);
+            doc.add_u64(fields.flags, row.flags);
+            doc.add_u64(fields.sec, row.section as u64);
+            doc.add_text(fields.text, &row.text);
+            doc.add_text(
+                fields.hpath,
+                serde_json::to_string(&row.path).expect("strings serialize"),
+            );
+            if let Some(h) = &row.heading {
+                doc.add_text(fields.hwords, &**h);
+            }
+            doc.add_text(fields.bi, &row.norm);
+            doc.add_text(fields.words, row.norm);
+            self.writer.add_document(doc)?;
+        }
+        self.writer.add_document(report_doc(fields, &record))?;
+        Ok(())
+    }
+
+    fn delete_report(&mut self, id: Option<&str>, path: &str) -> Result<(), BuildError> {
+        if let Some(id) = id {
+            self.writer.delete_term(Term::from_field_text(self.fields.report, id));
+        }
+        self.writer.delete_term(Term::from_field_text(self.fields.path, path));
+        Ok(())
+    }
+
+    fn restamp(&mut self, id: &str, stamp: &FileStamp) -> Result<bool, BuildError> {
+        let Some(mut record) =
+            super::reader::load_record(self.old, self.fields, self.fields.rid, id)?
+        else {
+            return Ok(false);
+        };
+        record.stamp = stamp.clone();
+        self.writer.delete_term(Term::from_field_text(self.fields.path, &record.path));
+        self.writer.add_document(report_doc(self.fields, &record))?;
+        Ok(true)
+    }
+
+    fn write_skip(&mut self, rec: &SkipRecord) -> Result<(), BuildError> {
+        self.writer.delete_term(Term::from_field_text(self.fields.path, &rec.path));
+        self.writer.add_document(skip_doc(self.fields, rec))?;
+        Ok(())
+    }
+
+    fn forget_path(&mut self, path: &str) -> Result<(), BuildError> {
+        self.writer.delete_term(Term::from_field_text(self.fields.path, path));
+        Ok(())
+    }
 }
 
 /// The report-level values every passage document carries (and the

@@ -14,6 +14,10 @@ pub mod store;
 pub mod tokenizer;
 pub mod verify;
 
+pub mod sink {
+    //! The seam between reading a corpus and storing an index.
+    pub use super::build::{DocumentSink, PassageRow};
+}
 pub use build::{build, BuildOptions, BuildSummary};
 pub use reader::IndexReader;
 pub use rebuild::free_bytes;
