@@ -88,6 +88,37 @@ pub fn idf(doc_freq: u64, passages: u64) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
+/// The terms that score the hits of a query under `ranker`, shared by
+/// every backend so that their scores agree: for each field the ranker
+/// weighs, the query's ranking `words` (for the text and the heading
+/// path) or its `bigrams`, each with its idf among `passages` live
+/// passages; a term that no passage has is left out. `doc_freq(field, i,
+/// term)` gives the document frequency of the `i`-th term of that field's
+/// list.
+pub fn scored_terms<E>(
+    ranker: Ranker,
+    words: &[String],
+    bigrams: &[String],
+    passages: u64,
+    mut doc_freq: impl FnMut(RankField, usize, &str) -> Result<u64, E>,
+) -> Result<Vec<ScoredTerm>, E> {
+    let mut out = Vec::new();
+    for field in RankField::ALL {
+        let weight = ranker.weight(field);
+        if weight <= 0.0 {
+            continue;
+        }
+        let list = if field == RankField::Bigrams { bigrams } else { words };
+        for (i, term) in list.iter().enumerate() {
+            let df = doc_freq(field, i, term)?;
+            if df > 0 {
+                out.push(ScoredTerm { field, term: term.clone(), weight, idf: idf(df, passages) });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// BM25 of one term in one passage: `tf` occurrences in a field of
 /// quantized length `len`.
 pub fn bm25(term: &ScoredTerm, tf: u32, len: u32, average: f32) -> f32 {

@@ -255,27 +255,9 @@ impl<'a> Searcher<'a> {
         let words = plan::ranking_words(fields, &self.reader.searcher, m);
         let bigrams = plan::ranking_bigrams(m);
         let collection = self.reader.collection()?;
-        let mut out = Vec::new();
-        for field in RankField::ALL {
-            let weight = ranker.weight(field);
-            if weight <= 0.0 {
-                continue;
-            }
-            let list = if field == RankField::Bigrams { &bigrams } else { &words };
-            for term in list {
-                let df = self.reader.doc_freq(field, term)?;
-                if df == 0 {
-                    continue;
-                }
-                out.push(ScoredTerm {
-                    field,
-                    term: term.clone(),
-                    weight,
-                    idf: rank::idf(df, collection.passages),
-                });
-            }
-        }
-        Ok(out)
+        Ok(rank::scored_terms(ranker, &words, &bigrams, collection.passages, |field, _, term| {
+            self.reader.doc_freq(field, term)
+        })?)
     }
 
     /// The addresses of every passage that passes `filters` and matches

@@ -248,34 +248,14 @@ impl ClickHouseIndex {
         } else {
             Vec::new()
         };
-        let mut out = Vec::new();
-        for field in RankField::ALL {
-            let weight = ranker.weight(field);
-            if weight <= 0.0 {
-                continue;
-            }
-            let list: Vec<(&String, u64)> = match field {
-                RankField::Words => {
-                    words.iter().map(|w| (w, vocabulary.get(w).copied().unwrap_or(0))).collect()
-                }
-                RankField::Headings => {
-                    words.iter().map(|w| (w, heading_dfs.get(w).copied().unwrap_or(0))).collect()
-                }
-                RankField::Bigrams => bigrams.iter().zip(bigram_dfs.iter().copied()).collect(),
-            };
-            for (term, df) in list {
-                if df == 0 {
-                    continue;
-                }
-                out.push(ScoredTerm {
-                    field,
-                    term: term.clone(),
-                    weight,
-                    idf: rank::idf(df, collection.passages),
-                });
-            }
-        }
-        Ok(out)
+        let df = |field: RankField, i: usize, term: &str| -> Result<u64, SearchError> {
+            Ok(match field {
+                RankField::Words => vocabulary.get(term).copied().unwrap_or(0),
+                RankField::Headings => heading_dfs.get(term).copied().unwrap_or(0),
+                RankField::Bigrams => bigram_dfs.get(i).copied().unwrap_or(0),
+            })
+        };
+        rank::scored_terms(ranker, &words, &bigrams, collection.passages, df)
     }
 
     /// Reads records into the cache (one statement for all ids).
