@@ -13,9 +13,10 @@
 use std::sync::Arc;
 
 use crate::analysis::count::{Group, GroupBy};
+use crate::index::records::ReportHead;
 use crate::index::{IndexReader, ReportRecord};
 use crate::query::{Filters, Matcher};
-use crate::search::{Page, PassageDoc, Ranker, SearchError, SearchResults, Searcher};
+use crate::search::{HitText, Page, PassageDoc, Ranker, SearchError, SearchResults, Searcher};
 
 /// What commands ask of an index.
 pub trait Backend: Sync {
@@ -44,6 +45,30 @@ pub trait Backend: Sync {
         matcher: Option<&Matcher>,
         filters: &Filters,
     ) -> Result<Vec<(PassageDoc, String)>, SearchError>;
+
+    /// Every matching passage in report-path and passage order, with its
+    /// original text and its report's head (what a concordance shows). The
+    /// default takes them from [`Backend::all_matches`]; the local index
+    /// reads no report record.
+    fn matching_texts(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+    ) -> Result<Vec<HitText>, SearchError> {
+        let mut heads: std::collections::HashMap<String, Arc<ReportHead>> = Default::default();
+        Ok(self
+            .all_matches(matcher, filters)?
+            .into_iter()
+            .map(|(doc, _)| HitText {
+                report: heads
+                    .entry(doc.report.id.clone())
+                    .or_insert_with(|| Arc::new(ReportHead::of(&doc.report)))
+                    .clone(),
+                ordinal: doc.ordinal,
+                text: doc.text,
+            })
+            .collect())
+    }
 
     /// Every matching passage in report-path and passage order, handed to
     /// `f` with its mentions (0 without a matcher); returns their number,
@@ -109,6 +134,14 @@ impl Backend for IndexReader {
         filters: &Filters,
     ) -> Result<Vec<(PassageDoc, String)>, SearchError> {
         Searcher::new(self).all_matches(matcher, filters)
+    }
+
+    fn matching_texts(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+    ) -> Result<Vec<HitText>, SearchError> {
+        Searcher::new(self).matching_texts(matcher, filters)
     }
 
     fn for_each_match(

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
@@ -27,6 +27,7 @@ use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, T
 
 use crate::corpus::SectionKind;
 use crate::index::postings::SegmentSpans;
+use crate::index::records::ReportHead;
 use crate::index::schema::{Fields, FLAG_HEADING, KIND_PASSAGE};
 use crate::index::{passage_id, IndexReader, ReportRecord};
 use crate::query::plan;
@@ -152,12 +153,68 @@ pub enum SearchError {
 /// Search over an open index.
 pub struct Searcher<'a> {
     reader: &'a IndexReader,
+    /// Each segment's passage columns, opened at first use.
+    columns: std::sync::OnceLock<Vec<PassageColumns>>,
 }
 
 impl<'a> Searcher<'a> {
     /// Wraps an open index.
     pub fn new(reader: &'a IndexReader) -> Self {
-        Searcher { reader }
+        Searcher { reader, columns: std::sync::OnceLock::new() }
+    }
+
+    /// Each segment's passage columns (opened once per searcher).
+    fn columns(&self) -> tantivy::Result<&[PassageColumns]> {
+        if let Some(c) = self.columns.get() {
+            return Ok(c);
+        }
+        let cols = self
+            .reader
+            .searcher
+            .segment_readers()
+            .iter()
+            .map(PassageColumns::open)
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(self.columns.get_or_init(|| cols))
+    }
+
+    /// A passage's fields (fast fields, and its text from the store).
+    /// `last` remembers the last report id read (segment, term ordinal,
+    /// id): a report's passages come together, and reading an id from the
+    /// dictionary costs a block decompression.
+    fn raw_at(
+        &self,
+        addr: DocAddress,
+        doc: &TantivyDocument,
+        last: &mut Option<(SegmentOrdinal, u64, String)>,
+    ) -> tantivy::Result<RawPassage> {
+        let cols = self.columns()?.get(addr.segment_ord as usize).ok_or_else(|| {
+            tantivy::TantivyError::InternalError("a hit in an unknown segment".into())
+        })?;
+        let d = addr.doc_id;
+        let mut report = String::new();
+        if let Some(o) = cols.report.ords().first(d) {
+            match last {
+                Some((seg, ord, id)) if *seg == addr.segment_ord && *ord == o => {
+                    report.clone_from(id)
+                }
+                _ => {
+                    cols.report.ord_to_str(o, &mut report)?;
+                    *last = Some((addr.segment_ord, o, report.clone()));
+                }
+            }
+        }
+        Ok(RawPassage {
+            report,
+            section: cols.sec.first(d).unwrap_or(0) as usize,
+            heading: cols.heading.first(d).unwrap_or(0),
+            ordinal: cols.ordinal.first(d).unwrap_or(0),
+            text: doc
+                .get_first(self.reader.fields.text)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string(),
+        })
     }
 
     /// Ranked search: the hits of `page` in ranking order, and the totals
@@ -302,6 +359,63 @@ impl<'a> Searcher<'a> {
         Ok(docs)
     }
 
+    /// Every passage matching exactly, in report-path and passage order,
+    /// with its original text and its report's [`ReportHead`] — what a
+    /// concordance needs. The heads come from the passages' fast fields and
+    /// the texts from one stored-document read per passage, in index order
+    /// per segment (neighbouring hits share a decompressed block); no
+    /// report record is read.
+    pub fn matching_texts(
+        &self,
+        matcher: Option<&Matcher>,
+        filters: &Filters,
+    ) -> Result<Vec<HitText>, SearchError> {
+        let addrs = self.matching(matcher, filters)?;
+        let mut by_segment: Vec<(SegmentOrdinal, Vec<DocId>)> = Vec::new();
+        for a in addrs {
+            match by_segment.last_mut() {
+                Some((s, docs)) if *s == a.segment_ord => docs.push(a.doc_id),
+                _ => by_segment.push((a.segment_ord, vec![a.doc_id])),
+            }
+        }
+        let fields = &self.reader.fields;
+        let parts: Vec<Vec<HitText>> = by_segment
+            .into_par_iter()
+            .map(|(seg, docs)| -> Result<Vec<HitText>, SearchError> {
+                let segment = self.reader.searcher.segment_reader(seg);
+                let heads = HeadColumns::open(segment)?;
+                let known = heads.heads(&docs)?;
+                let store = segment.get_store_reader(4).map_err(tantivy::TantivyError::from)?;
+                let mut out = Vec::with_capacity(docs.len());
+                for doc in docs {
+                    let report = heads
+                        .report
+                        .ords()
+                        .first(doc)
+                        .and_then(|o| known.get(&o))
+                        .cloned()
+                        .ok_or_else(|| {
+                            tantivy::TantivyError::InternalError(
+                                "a passage without its report id".into(),
+                            )
+                        })?;
+                    let stored: TantivyDocument = store.get(doc)?;
+                    let text = stored
+                        .get_first(fields.text)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string();
+                    let ordinal = heads.ordinal.first(doc).unwrap_or(0);
+                    out.push(HitText { report, ordinal, text });
+                }
+                Ok(out)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut all: Vec<HitText> = parts.into_iter().flatten().collect();
+        all.sort_by(|a, b| a.report.path.cmp(&b.report.path).then(a.ordinal.cmp(&b.ordinal)));
+        Ok(all)
+    }
+
     /// Every passage that passes `filters` and matches `matcher`, in
     /// report-path and passage order, handed to `f` one at a time with its
     /// mentions (0 without a matcher), for exports of any size: memory
@@ -330,23 +444,17 @@ impl<'a> Searcher<'a> {
         keyed.sort_unstable();
         drop(rank);
         let mut current: Option<Arc<ReportRecord>> = None;
+        let mut last = None;
         for (_, _, addr) in &keyed {
             let doc: TantivyDocument = self.reader.searcher.doc(*addr)?;
-            let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
-            let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-            let id = text_of(fields.report);
-            if current.as_ref().is_none_or(|r| r.id != id) {
+            let raw = self.raw_at(*addr, &doc, &mut last)?;
+            if current.as_ref().is_none_or(|r| r.id != raw.report) {
+                let id = &raw.report;
                 current = Some(Arc::new(self.reader.report_uncached(id)?.ok_or_else(|| {
                     tantivy::TantivyError::InternalError(format!("passage of unknown report {id}"))
                 })?));
             }
-            let passage = PassageDoc {
-                report: current.clone().expect("set above"),
-                section: u64_of(fields.sec) as usize,
-                path: serde_json::from_str(text_of(fields.hpath)).unwrap_or_default(),
-                ordinal: u64_of(fields.ordinal),
-                text: text_of(fields.text).to_string(),
-            };
+            let passage = with_report(raw, current.clone().expect("set above"));
             let mentions =
                 matcher.map_or(0, |m| m.mentions(&crate::text::normalize(&passage.text)));
             if let Err(e) = f(&passage, mentions) {
@@ -387,19 +495,10 @@ impl<'a> Searcher<'a> {
         self.attach(raw)
     }
 
-    /// A passage's stored fields, without its report's record.
+    /// A passage's fields, without its report's record.
     fn load_raw(&self, addr: DocAddress) -> Result<RawPassage, SearchError> {
-        let f = &self.reader.fields;
         let doc: TantivyDocument = self.reader.searcher.doc(addr)?;
-        let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
-        let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-        Ok(RawPassage {
-            report: text_of(f.report).to_string(),
-            section: u64_of(f.sec) as usize,
-            path: serde_json::from_str(text_of(f.hpath)).unwrap_or_default(),
-            ordinal: u64_of(f.ordinal),
-            text: text_of(f.text).to_string(),
-        })
+        Ok(self.raw_at(addr, &doc, &mut None)?)
     }
 
     /// A passage with its report's record.
@@ -410,21 +509,163 @@ impl<'a> Searcher<'a> {
                 raw.report
             ))
         })?;
-        Ok(PassageDoc {
-            report,
-            section: raw.section,
-            path: raw.path,
-            ordinal: raw.ordinal,
-            text: raw.text,
+        Ok(with_report(raw, report))
+    }
+}
+
+/// A passage's fields with its report's record: the heading path is read
+/// from the record's table.
+fn with_report(raw: RawPassage, report: Arc<ReportRecord>) -> PassageDoc {
+    let path = report.headings.get(raw.heading as usize).cloned().unwrap_or_default();
+    PassageDoc { report, section: raw.section, path, ordinal: raw.ordinal, text: raw.text }
+}
+
+/// A segment's fast fields that a passage's [`RawPassage`] needs.
+struct PassageColumns {
+    report: StrColumn,
+    ordinal: Column<u64>,
+    sec: Column<u64>,
+    heading: Column<u64>,
+}
+
+impl PassageColumns {
+    fn open(segment: &SegmentReader) -> tantivy::Result<PassageColumns> {
+        let ff = segment.fast_fields();
+        Ok(PassageColumns {
+            report: ff.str("report")?.ok_or_else(|| {
+                tantivy::TantivyError::InternalError("no fast field report in a segment".into())
+            })?,
+            ordinal: ff.u64("ordinal")?,
+            sec: ff.u64("sec")?,
+            heading: ff.u64("heading")?,
         })
     }
+}
+
+/// A matching passage's text with what a concordance shows of its report
+/// ([`Searcher::matching_texts`]).
+#[derive(Debug, Clone)]
+pub struct HitText {
+    /// Its report's head.
+    pub report: Arc<ReportHead>,
+    /// Ordinal in the report.
+    pub ordinal: u64,
+    /// Original text.
+    pub text: String,
+}
+
+/// A segment's fast fields that make a passage's [`ReportHead`].
+struct HeadColumns {
+    report: StrColumn,
+    path: StrColumn,
+    year: Option<Column<i64>>,
+    level: Option<Column<u64>>,
+    places: Vec<Option<StrColumn>>,
+    ordinal: Column<u64>,
+}
+
+impl HeadColumns {
+    fn open(segment: &SegmentReader) -> tantivy::Result<HeadColumns> {
+        let ff = segment.fast_fields();
+        let str_col = |name: &str| -> tantivy::Result<StrColumn> {
+            ff.str(name)?.ok_or_else(|| {
+                tantivy::TantivyError::InternalError(format!("no fast field {name} in a segment"))
+            })
+        };
+        let places = crate::corpus::Level::ALL
+            .iter()
+            .filter_map(|&l| crate::index::schema::place_field_name(l))
+            .map(|name| ff.str(name))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(HeadColumns {
+            report: str_col("report")?,
+            path: str_col("ppath")?,
+            year: ff.column_opt("year")?,
+            level: ff.column_opt("level")?,
+            places,
+            ordinal: ff.u64("ordinal")?,
+        })
+    }
+
+    /// The heads of the reports of `docs`, by the report id's term
+    /// ordinal in this segment. Each dictionary is read once, in order, for
+    /// all the terms wanted (a term lookup by ordinal decompresses a
+    /// dictionary block; one per report would cost more than the texts).
+    fn heads(&self, docs: &[DocId]) -> tantivy::Result<HashMap<u64, Arc<ReportHead>>> {
+        // One passage stands for its report.
+        let mut first: std::collections::BTreeMap<u64, DocId> = Default::default();
+        for &d in docs {
+            if let Some(o) = self.report.ords().first(d) {
+                first.entry(o).or_insert(d);
+            }
+        }
+        let reps: Vec<(u64, DocId)> = first.into_iter().collect();
+        let ids = terms_of(&self.report, reps.iter().map(|&(o, _)| Some(o)))?;
+        let paths = terms_of(&self.path, reps.iter().map(|&(_, d)| self.path.ords().first(d)))?;
+        let mut places: Vec<Vec<Option<String>>> = Vec::new();
+        for col in &self.places {
+            places.push(match col {
+                Some(c) => terms_of(c, reps.iter().map(|&(_, d)| c.ords().first(d)))?
+                    .into_iter()
+                    // A chain key (`四川省›达州市›渠县`): the level's own
+                    // name is its last link.
+                    .map(|k| k.map(|k| crate::index::schema::last_link(&k).to_string()))
+                    .collect(),
+                None => vec![None; reps.len()],
+            });
+        }
+        let mut out = HashMap::with_capacity(reps.len());
+        for (i, ((ord, doc), (id, path))) in reps.iter().zip(ids.into_iter().zip(paths)).enumerate()
+        {
+            let mut p: [Option<String>; 4] = Default::default();
+            for (slot, level) in p.iter_mut().zip(&mut places) {
+                *slot = level[i].take();
+            }
+            let head = ReportHead {
+                id: id.unwrap_or_default(),
+                path: path.unwrap_or_default(),
+                year: self.year.as_ref().and_then(|c| c.first(*doc)).map(|y| y as i32),
+                level: self
+                    .level
+                    .as_ref()
+                    .and_then(|c| c.first(*doc))
+                    .and_then(crate::index::schema::level_of_code),
+                places: p,
+            };
+            out.insert(*ord, Arc::new(head));
+        }
+        Ok(out)
+    }
+}
+
+/// The terms of `ords` (in their order; `None` stays `None`) in a
+/// dictionary-encoded column, reading the dictionary once in order.
+fn terms_of(
+    col: &StrColumn,
+    ords: impl Iterator<Item = Option<u64>>,
+) -> tantivy::Result<Vec<Option<String>>> {
+    let ords: Vec<Option<u64>> = ords.collect();
+    let mut sorted: Vec<u64> = ords.iter().flatten().copied().collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut terms: Vec<String> = Vec::with_capacity(sorted.len());
+    col.dictionary()
+        .sorted_ords_to_term_cb(&sorted, |b| terms.push(String::from_utf8_lossy(b).into_owned()))?;
+    Ok(ords
+        .into_iter()
+        .map(|o| {
+            let o = o?;
+            sorted.binary_search(&o).ok().and_then(|i| terms.get(i).cloned())
+        })
+        .collect())
 }
 
 /// A passage's stored fields before its report's record is attached.
 struct RawPassage {
     report: String,
     section: usize,
-    path: Vec<String>,
+    /// Number of its heading path in the record's table.
+    heading: u64,
     ordinal: u64,
     text: String,
 }

@@ -373,14 +373,14 @@ fn an_index_of_an_older_format_asks_for_a_full_rebuild() {
     let env = Env::new();
     env.write("a.txt", "关于2023年法治政府建设情况的报告\n\n坚持和发展新时代枫桥经验。\n");
     assert_eq!(env.run(&["index"]).0, 0);
-    // What an index of format 3 says in its commit payload.
+    // What an index of format 4 says in its commit payload.
     let meta = env.index().join("meta.json");
     let text = std::fs::read_to_string(&meta).unwrap();
-    assert!(text.contains("\\\"format\\\":4"), "{text}");
-    std::fs::write(&meta, text.replace("\\\"format\\\":4", "\\\"format\\\":3")).unwrap();
+    assert!(text.contains("\\\"format\\\":5"), "{text}");
+    std::fs::write(&meta, text.replace("\\\"format\\\":5", "\\\"format\\\":4")).unwrap();
     let (code, _, err) = env.run(&["search", "枫桥经验"]);
     assert_eq!(code, 2);
-    assert!(err.contains("older baogao") && err.contains("format 3"), "{err}");
+    assert!(err.contains("older baogao") && err.contains("format 4"), "{err}");
     assert!(err.contains("baogao index --full"), "{err}");
     assert_eq!(env.run(&["index", "--full"]).0, 0);
     assert_eq!(env.run(&["search", "枫桥经验"]).0, 0);
@@ -629,4 +629,61 @@ fn man_page_has_every_subcommand() {
     // Flag docs come from the clap definitions.
     assert!(man.contains("\\-\\-missing") && man.contains("national, province, city"));
     assert!(!env.index().exists(), "no index was built");
+}
+
+/// A passage's heading path is kept once per report (format 5: a number
+/// into the record's table of paths): every passage gets its own path back,
+/// in `search` and `show`, also after a reindex that only restamps the file.
+#[test]
+fn heading_paths_come_back_per_passage() {
+    let env = Env::new();
+    env.write(
+        "r.txt",
+        "某镇2023年法治政府建设年度报告\n\n一、主要举措和成效\n\n（一）聘请法律顾问\n\n全镇聘请法律顾问一名。\n\n（二）矛盾纠纷化解\n\n坚持枫桥经验，化解纠纷。\n\n二、存在的不足\n\n法律顾问作用发挥不够。\n",
+    );
+    assert_eq!(env.run(&["index"]).0, 0);
+    let paths = |env: &Env| -> Vec<(String, Vec<String>)> {
+        let (code, out, err) = env.run(&["search", "法律顾问 OR 枫桥经验", "--all", "--json"]);
+        assert_eq!(code, 0, "{err}");
+        let mut v: Vec<(String, Vec<String>)> = json_lines(&out)
+            .into_iter()
+            .filter(|(t, _)| t == "hit")
+            .map(|(_, d)| {
+                let path = d["section"]["path"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| h.as_str().unwrap().to_string())
+                    .collect();
+                (d["passage"]["text"].as_str().unwrap().to_string(), path)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let want = vec![
+        (
+            "坚持枫桥经验，化解纠纷。".to_string(),
+            vec!["一、主要举措和成效".into(), "（二）矛盾纠纷化解".into()],
+        ),
+        (
+            "全镇聘请法律顾问一名。".to_string(),
+            vec!["一、主要举措和成效".into(), "（一）聘请法律顾问".into()],
+        ),
+        ("法律顾问作用发挥不够。".to_string(), vec!["二、存在的不足".into()]),
+        (
+            "（一）聘请法律顾问".to_string(),
+            vec!["一、主要举措和成效".into(), "（一）聘请法律顾问".into()],
+        ),
+    ];
+    let mut want = want;
+    want.sort();
+    assert_eq!(paths(&env), want);
+    // A new modification time alone rewrites only the record (restamp).
+    let file = env.corpus().join("r.txt");
+    let f = std::fs::File::options().append(true).open(&file).unwrap();
+    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5)).unwrap();
+    drop(f);
+    assert_eq!(env.run(&["index"]).0, 0);
+    assert_eq!(paths(&env), want);
 }

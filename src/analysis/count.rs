@@ -396,11 +396,14 @@ struct Acc {
     mentions: usize,
     chars: u64,
     /// Report numbers seen.
-    reports: HashSet<u64>,
+    reports: rustc_hash::FxHashSet<u64>,
+    /// The last report number recorded (a report's passages come in a
+    /// run, so most records need no set lookup).
+    last: Option<u64>,
 }
 
 /// Per grouping: raw key combination → accumulator.
-type RawGroups = HashMap<Vec<u64>, Acc>;
+type RawGroups = rustc_hash::FxHashMap<Vec<u64>, Acc>;
 
 /// Collects, for each grouping, per key combination: passages, mentions
 /// (with a matcher) or characters (without), and the reports seen.
@@ -418,6 +421,7 @@ struct TallySegment {
     groups: Vec<RawGroups>,
     total: Acc,
     buf: Vec<Vec<u64>>,
+    combo: Vec<u64>,
 }
 
 /// One segment's groups with their keys named.
@@ -450,9 +454,10 @@ impl Collector for TallyCollector<'_> {
             columns,
             rnum: ff.u64("rnum")?,
             chars: ff.u64("chars")?,
-            groups: self.groupings.iter().map(|_| RawGroups::new()).collect(),
+            groups: self.groupings.iter().map(|_| RawGroups::default()).collect(),
             total: Acc::default(),
             buf: Vec::new(),
+            combo: Vec::new(),
         })
     }
 
@@ -489,7 +494,10 @@ impl Acc {
         self.passages += 1;
         self.mentions += mentions;
         self.chars += chars;
-        self.reports.insert(rnum);
+        if self.last != Some(rnum) {
+            self.reports.insert(rnum);
+            self.last = Some(rnum);
+        }
     }
 }
 
@@ -517,9 +525,13 @@ impl SegmentCollector for TallySegment {
             for ((_, col), vals) in cols.iter().zip(&mut self.buf) {
                 col.values(doc, vals);
             }
-            let mut combo = vec![0u64; cols.len()];
-            for_each_combination(&self.buf[..cols.len()], 0, &mut combo, &mut |k| {
-                groups.entry(k.to_vec()).or_default().record(rnum, mentions, chars);
+            self.combo.resize(cols.len(), 0);
+            for_each_combination(&self.buf[..cols.len()], 0, &mut self.combo, &mut |k| {
+                // The key is copied only when its group is new.
+                match groups.get_mut(k) {
+                    Some(acc) => acc.record(rnum, mentions, chars),
+                    None => groups.entry(k.to_vec()).or_default().record(rnum, mentions, chars),
+                }
             });
         }
     }

@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 
-use crate::index::ReportRecord;
+use crate::index::records::ReportHead;
 use crate::query::{Filters, Matcher};
 use crate::search::SearchError;
 use crate::text::Normalized;
@@ -25,7 +25,7 @@ use crate::text::Normalized;
 #[derive(Debug, Clone)]
 pub struct KwicLine {
     /// The report.
-    pub report: Arc<ReportRecord>,
+    pub report: Arc<ReportHead>,
     /// Ordinal of the passage in the report (1-based).
     pub ordinal: u64,
     /// Up to `width` characters before the match (line breaks as spaces).
@@ -117,9 +117,9 @@ pub fn kwic(
     filters: &Filters,
     width: usize,
 ) -> Result<Vec<KwicLine>, SearchError> {
-    let matches = backend.all_matches(Some(matcher), filters)?;
+    let matches = backend.matching_texts(Some(matcher), filters)?;
     let mut lines = Vec::new();
-    for (doc, _) in matches {
+    for doc in matches {
         for m in mentions_in(&doc.text, matcher, width) {
             lines.push(KwicLine {
                 report: doc.report.clone(),
@@ -138,7 +138,7 @@ pub fn kwic(
 
 /// Years ascending, unknown last.
 fn year_key(l: &KwicLine) -> (bool, Option<i32>) {
-    (l.report.meta.year.is_none(), l.report.meta.year)
+    (l.report.year.is_none(), l.report.year)
 }
 
 /// Sorts lines (stably: ties keep report order).
@@ -152,17 +152,13 @@ pub fn sort(lines: &mut [KwicLine], by: KwicSort) {
         }
         KwicSort::Year => lines.sort_by_key(year_key),
         KwicSort::Place => lines.sort_by(|a, b| {
-            let place = |l: &KwicLine| {
-                let m = &l.report.meta;
-                [m.province.clone(), m.city.clone(), m.county.clone(), m.township.clone()]
-            };
-            let (pa, pb) = (place(a), place(b));
+            let (pa, pb) = (&a.report.places, &b.report.places);
             let unknown = |p: &[Option<String>; 4]| p.iter().all(Option::is_none);
-            unknown(&pa)
-                .cmp(&unknown(&pb))
+            unknown(pa)
+                .cmp(&unknown(pb))
                 // `None` sorts before `Some`: a province's own report comes
                 // before those of its cities.
-                .then_with(|| pa.cmp(&pb))
+                .then_with(|| pa.cmp(pb))
                 .then_with(|| year_key(a).cmp(&year_key(b)))
         }),
     }

@@ -200,8 +200,8 @@ fn line_json(l: &KwicLine) -> LineJson<'_> {
     LineJson {
         report: &l.report.id,
         path: &l.report.path,
-        year: l.report.meta.year,
-        place: human::place_label(&l.report.meta),
+        year: l.report.year,
+        place: l.report.place_label(),
         left: &l.left,
         matched: &l.matched,
         right: &l.right,
@@ -215,8 +215,8 @@ fn line_json(l: &KwicLine) -> LineJson<'_> {
 
 /// The `place year` label in front of a line.
 fn source_label(l: &KwicLine) -> String {
-    let year = l.report.meta.year.map(|y| y.to_string()).unwrap_or_else(|| "—".into());
-    human::sanitize(&format!("{} {year}", human::place_label(&l.report.meta)))
+    let year = l.report.year.map(|y| y.to_string()).unwrap_or_else(|| "—".into());
+    human::sanitize(&format!("{} {year}", l.report.place_label()))
 }
 
 /// Prints the lines aligned on the match: `source  left match right  id`,

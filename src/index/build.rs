@@ -804,6 +804,7 @@ fn passage_rows(
         chars,
         section_chars,
         passages: ordinal,
+        headings: Vec::new(),
         encoding,
         text_hash,
         stamp,
@@ -849,14 +850,29 @@ pub(crate) struct TantivySink<'a> {
 impl DocumentSink for TantivySink<'_> {
     fn add_report(
         &mut self,
-        record: ReportRecord,
+        mut record: ReportRecord,
         passages: Vec<PassageRow>,
     ) -> Result<(), BuildError> {
         let fields = self.fields;
+        // Each distinct heading path once, in the record; passages keep its
+        // number.
+        let mut table: HashMap<&[String], u64> = HashMap::new();
+        let mut headings: Vec<Vec<String>> = Vec::new();
+        let numbers: Vec<u64> = passages
+            .iter()
+            .map(|row| {
+                *table.entry(row.path.as_slice()).or_insert_with(|| {
+                    headings.push(row.path.clone());
+                    headings.len() as u64 - 1
+                })
+            })
+            .collect();
+        drop(table);
+        record.headings = headings;
         self.writer.delete_term(Term::from_field_text(fields.report, &record.id));
         self.writer.delete_term(Term::from_field_text(fields.path, &record.path));
         let common = ReportFields::new(&record.meta, report_num(&record.id));
-        for row in passages {
+        for (row, heading) in passages.into_iter().zip(numbers) {
             let mut doc = TantivyDocument::default();
             doc.add_text(fields.kind, KIND_PASSAGE);
             doc.add_text(fields.report, &record.id);
@@ -870,10 +886,8 @@ impl DocumentSink for TantivySink<'_> {
             doc.add_u64(fields.flags, row.flags);
             doc.add_u64(fields.sec, row.section as u64);
             doc.add_text(fields.text, &row.text);
-            doc.add_text(
-                fields.hpath,
-                serde_json::to_string(&row.path).expect("strings serialize"),
-            );
+            doc.add_u64(fields.heading, heading);
+            doc.add_text(fields.ppath, &record.path);
             if let Some(h) = &row.heading {
                 doc.add_text(fields.hwords, &**h);
             }

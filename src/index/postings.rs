@@ -37,9 +37,11 @@ enum WordPostings {
     Grams { grams: Vec<(u32, SegmentPostings)>, len: u32 },
     /// A single character: the positions of every bigram it starts,
     /// gathered once for the segment (documents sorted, positions sorted
-    /// within a document) or, when only counts are needed, the count per
-    /// document.
-    Char { docs: Vec<DocId>, starts: Vec<u32>, positions: Vec<u32>, counts_only: bool },
+    /// within a document).
+    Char { docs: Vec<DocId>, starts: Vec<u32>, positions: Vec<u32> },
+    /// A single character when only counts are needed: its count in each
+    /// document of the segment (indexed by document id).
+    CharCounts(Vec<u32>),
     /// A word that cannot occur in this segment (a bigram is missing).
     Absent,
 }
@@ -83,21 +85,26 @@ impl SegmentSpans {
                 *upper.last_mut().expect("a character has bytes") += 1;
                 let mut stream = inverted.terms().range().ge(&prefix).lt(&upper).into_stream()?;
                 let mut pairs: Vec<(DocId, u32)> = Vec::new();
-                let mut counts: Vec<(DocId, u32)> = Vec::new();
                 let option = if positions {
                     IndexRecordOption::WithFreqsAndPositions
                 } else {
                     IndexRecordOption::WithFreqs
                 };
                 let mut buf = Vec::new();
+                // Without positions, counts are summed per document in a
+                // dense table (one slot per document of the segment): the
+                // postings of the many bigrams a character starts are
+                // merged without sorting.
+                let mut dense: Vec<u32> =
+                    if positions { Vec::new() } else { vec![0; segment.max_doc() as usize] };
                 while stream.advance() {
                     let mut p = inverted.read_postings_from_terminfo(stream.value(), option)?;
                     while p.doc() != TERMINATED {
                         if positions {
                             p.positions(&mut buf);
                             pairs.extend(buf.iter().map(|&pos| (p.doc(), pos)));
-                        } else {
-                            counts.push((p.doc(), p.term_freq()));
+                        } else if let Some(slot) = dense.get_mut(p.doc() as usize) {
+                            *slot += p.term_freq();
                         }
                         p.advance();
                     }
@@ -105,26 +112,9 @@ impl SegmentSpans {
                 if positions {
                     pairs.sort_unstable();
                     let (docs, starts, positions) = csr(pairs.into_iter());
-                    WordPostings::Char { docs, starts, positions, counts_only: false }
+                    WordPostings::Char { docs, starts, positions }
                 } else {
-                    counts.sort_unstable();
-                    // Sum per document: `positions` holds the count.
-                    let mut docs = Vec::new();
-                    let mut sums: Vec<u32> = Vec::new();
-                    for (d, n) in counts {
-                        if docs.last() == Some(&d) {
-                            *sums.last_mut().expect("pushed with the doc") += n;
-                        } else {
-                            docs.push(d);
-                            sums.push(n);
-                        }
-                    }
-                    WordPostings::Char {
-                        docs,
-                        starts: Vec::new(),
-                        positions: sums,
-                        counts_only: true,
-                    }
+                    WordPostings::CharCounts(dense)
                 }
             } else {
                 let mut grams = Vec::new();
@@ -177,10 +167,8 @@ impl SegmentSpans {
         self.buf.clear();
         match &mut self.words[i].1 {
             WordPostings::Absent => {}
-            WordPostings::Char { docs, starts, positions, counts_only } => {
-                if *counts_only {
-                    return;
-                }
+            WordPostings::CharCounts(_) => {}
+            WordPostings::Char { docs, starts, positions } => {
                 if let Ok(k) = docs.binary_search(&doc) {
                     let (a, b) = (starts[k] as usize, starts[k + 1] as usize);
                     self.buf.extend_from_slice(&positions[a..b]);
@@ -274,8 +262,8 @@ impl SpanSource for SegmentSpans {
         let overlaps = self_overlapping(&self.words[i].0);
         match &mut self.words[i].1 {
             WordPostings::Absent => 0,
-            WordPostings::Char { docs, positions, counts_only: true, .. } => {
-                docs.binary_search(&doc).map_or(0, |k| positions[k] as usize)
+            WordPostings::CharCounts(per_doc) => {
+                per_doc.get(doc as usize).map_or(0, |&n| n as usize)
             }
             WordPostings::Grams { grams, .. } if grams.len() == 1 && !overlaps => {
                 // Two different characters cannot overlap themselves: the

@@ -57,10 +57,15 @@ impl IndexReader {
             Probe::Foreign(why) => return Err(OpenError::Foreign(dir.to_path_buf(), why)),
         };
         let tantivy_err = |e| OpenError::Tantivy(dir.to_path_buf(), e);
-        let reader = opened.index.reader().map_err(tantivy_err)?;
+        let mut index = opened.index;
+        // Collectors run over the segments on every core (tantivy's
+        // executor), so counts and matches over large indexes use the
+        // machine as grep does.
+        index.set_default_multithread_executor().map_err(tantivy_err)?;
+        let reader = index.reader().map_err(tantivy_err)?;
         let searcher = reader.searcher();
         Ok(IndexReader {
-            index: opened.index,
+            index,
             fields: opened.fields,
             searcher,
             payload: opened.payload,
@@ -290,15 +295,15 @@ pub fn load_record(
             continue;
         };
         let alive = seg.alive_bitset();
+        // `rid` is on report documents only; `path` also on the record of a
+        // skipped file, which has no report id.
+        let ids = seg.fast_fields().str("report")?;
         while postings.doc() != tantivy::TERMINATED {
             let doc = postings.doc();
-            if alive.is_none_or(|a| a.is_alive(doc)) {
+            let is_report = ids.as_ref().is_some_and(|c| c.ords().first(doc).is_some());
+            if is_report && alive.is_none_or(|a| a.is_alive(doc)) {
                 let doc: TantivyDocument = searcher.doc(DocAddress::new(ord as u32, doc))?;
-                // `rid` is on report documents only; `path` also on the
-                // record of a skipped file, which has no stored report id.
-                if doc.get_first(fields.report).is_some() {
-                    return Ok(Some(record_of(&doc, fields)?));
-                }
+                return Ok(Some(record_of(&doc, fields)?));
             }
             postings.advance();
         }

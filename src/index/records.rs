@@ -35,6 +35,12 @@ pub struct ReportRecord {
     pub section_chars: Vec<u64>,
     /// Number of passages.
     pub passages: u64,
+    /// The distinct heading paths of its passages, in order of first use:
+    /// the local index keeps each passage's path as a number into this
+    /// table. Empty for a report without headings (and in the records of
+    /// other backends, which keep the path with the passage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headings: Vec<Vec<String>>,
     /// The encoding the file was decoded from.
     pub encoding: String,
     /// blake3 of the normalized text (hex): equal for duplicates.
@@ -122,4 +128,45 @@ pub struct Manifest {
     pub reports: Vec<ReportStub>,
     /// Skipped files.
     pub skipped: Vec<SkipRecord>,
+}
+
+/// What a concordance line shows of its report: identity, path, year and
+/// place. The local index reads it from a passage's fast fields (no stored
+/// record is read, so a concordance over every mention costs one stored
+/// document per passage, not two); [`ReportHead::of`] takes it from a full
+/// record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportHead {
+    /// Report id.
+    pub id: String,
+    /// Path relative to the corpus root.
+    pub path: String,
+    /// Year of the report.
+    pub year: Option<i32>,
+    /// Level of government.
+    pub level: Option<crate::corpus::Level>,
+    /// Province, city, county and township names.
+    pub places: [Option<String>; 4],
+}
+
+impl ReportHead {
+    /// The head of a full record.
+    pub fn of(r: &ReportRecord) -> ReportHead {
+        let m = &r.meta;
+        ReportHead {
+            id: r.id.clone(),
+            path: r.path.clone(),
+            year: m.year,
+            level: m.level,
+            places: [m.province.clone(), m.city.clone(), m.county.clone(), m.township.clone()],
+        }
+    }
+
+    /// The short place label ([`crate::output::human::place_label`]).
+    pub fn place_label(&self) -> String {
+        crate::output::human::place_label_of(
+            self.level,
+            self.places.each_ref().map(|p| p.as_deref()),
+        )
+    }
 }

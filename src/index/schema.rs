@@ -5,9 +5,11 @@
 //!   — exact matching and mention counting, see [`super::tokenizer`]), its
 //!   jieba words (`words` — BM25 ranking) and the words of its heading path
 //!   (`hwords`), plus, as fast fields, everything a filter or a grouping
-//!   needs: its report's id, year, level and place chain, its section
-//!   kinds, its ordinal and its length. A command never has to load a
-//!   report record to filter or group passages.
+//!   needs: its report's id, path, year, level and place chain, its section
+//!   kinds, its ordinal, its length and its heading path (a number into the
+//!   record's table of heading paths). A command never has to load a
+//!   report record to filter, group or order passages, and the text is a
+//!   passage's only stored field.
 //! * `report` documents hold one report's record ([`super::ReportRecord`],
 //!   JSON in `data`) and the same report-level fast fields as its passages
 //!   plus its path and size: group sizes and the `reports` listing are
@@ -30,7 +32,6 @@
 
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
-    STRING,
 };
 use tantivy::Index;
 
@@ -39,7 +40,7 @@ use crate::corpus::{Level, Metadata, SectionKind};
 
 /// Version of the index layout; bumped whenever the schema or the meaning
 /// of a stored field changes, so that an old index asks for `--full`.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 /// The `kind` of a passage document.
 pub const KIND_PASSAGE: &str = "passage";
@@ -69,8 +70,8 @@ pub const FLAG_HEADING: u64 = 1;
 pub struct Fields {
     /// `passage`, `report`, `skipped` or `manifest`.
     pub kind: Field,
-    /// Report id (passage and report documents): deleting this term
-    /// removes a report with all its passages.
+    /// Report id (passage and report documents; indexed and fast, not
+    /// stored): deleting this term removes a report with all its passages.
     pub report: Field,
     /// Report id on report documents only: finds a record with one
     /// postings lookup per segment.
@@ -79,6 +80,9 @@ pub struct Fields {
     /// ordering groups by path without loading records): deleting this
     /// term removes the record of a path but not its passages.
     pub path: Field,
+    /// Relative path of a passage's report (fast only): concordances and
+    /// exports order passages by path without reading records.
+    pub ppath: Field,
     /// A 64-bit number derived from the report id (fast): distinct reports
     /// among hits, and the stable tie-break of rankings.
     pub rnum: Field,
@@ -99,18 +103,20 @@ pub struct Fields {
     pub section: Field,
     /// Section kinds of a passage as a bit set ([`kind_bits`], fast).
     pub kinds: Field,
-    /// Ordinal of a passage in its report (1-based; stored and fast).
+    /// Ordinal of a passage in its report (1-based; fast).
     pub ordinal: Field,
     /// Normalized characters: of the passage, or of the whole report.
     pub chars: Field,
     /// Passage flags ([`FLAG_HEADING`]), fast.
     pub flags: Field,
-    /// Index of the passage's section in the report record (stored).
+    /// Index of the passage's section in the report record (fast).
     pub sec: Field,
     /// Original passage text (stored only).
     pub text: Field,
-    /// Heading path of the passage, JSON array (stored only).
-    pub hpath: Field,
+    /// The passage's heading path as an index into its record's
+    /// [`super::ReportRecord::headings`] (fast): a section's passages share
+    /// one path, so it is stored once per report, not once per passage.
+    pub heading: Field,
     /// Normalized bigrams with positions (exact matching, mentions).
     pub bi: Field,
     /// jieba words (BM25 ranking).
@@ -136,26 +142,37 @@ impl Fields {
             )
         };
         let num = || NumericOptions::default().set_indexed().set_fast();
+        // Exact-value fields are only ever filters or deletion keys, never
+        // scored: no field norms (a byte per document and field saved).
+        let string = || {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_fieldnorms(false)
+                    .set_index_option(IndexRecordOption::Basic),
+            )
+        };
         let fields = Fields {
-            kind: b.add_text_field("kind", STRING),
-            report: b.add_text_field("report", STRING | STORED | FAST),
-            rid: b.add_text_field("rid", STRING),
-            path: b.add_text_field("path", STRING | FAST),
+            kind: b.add_text_field("kind", string()),
+            report: b.add_text_field("report", string() | FAST),
+            rid: b.add_text_field("rid", string()),
+            path: b.add_text_field("path", string() | FAST),
+            ppath: b.add_text_field("ppath", FAST),
             rnum: b.add_u64_field("rnum", FAST),
             year: b.add_i64_field("year", num()),
             level: b.add_u64_field("level", num()),
-            province: b.add_text_field("province", STRING | FAST),
-            city: b.add_text_field("city", STRING | FAST),
-            county: b.add_text_field("county", STRING | FAST),
-            township: b.add_text_field("township", STRING | FAST),
-            section: b.add_text_field("section", STRING),
+            province: b.add_text_field("province", string() | FAST),
+            city: b.add_text_field("city", string() | FAST),
+            county: b.add_text_field("county", string() | FAST),
+            township: b.add_text_field("township", string() | FAST),
+            section: b.add_text_field("section", string()),
             kinds: b.add_u64_field("kinds", FAST),
-            ordinal: b.add_u64_field("ordinal", STORED | FAST),
+            ordinal: b.add_u64_field("ordinal", FAST),
             chars: b.add_u64_field("chars", FAST),
             flags: b.add_u64_field("flags", FAST),
-            sec: b.add_u64_field("sec", STORED),
+            sec: b.add_u64_field("sec", FAST),
             text: b.add_text_field("text", STORED),
-            hpath: b.add_text_field("hpath", STORED),
+            heading: b.add_u64_field("heading", FAST),
             bi: b.add_text_field("bi", gram(BIGRAM, IndexRecordOption::WithFreqsAndPositions)),
             words: b.add_text_field("words", gram(JIEBA, IndexRecordOption::WithFreqs)),
             hwords: b.add_text_field("hwords", gram(JIEBA_HEADINGS, IndexRecordOption::WithFreqs)),

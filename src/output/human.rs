@@ -24,25 +24,29 @@ const HEADING_CHARS: usize = 24;
 
 /// A short place label: `渠县有庆镇`, `呼伦贝尔市海拉尔区`, `全国`.
 pub fn place_label(m: &Metadata) -> String {
-    let parts: Vec<&str> = match m.level {
+    place_label_of(
+        m.level,
+        [m.province.as_deref(), m.city.as_deref(), m.county.as_deref(), m.township.as_deref()],
+    )
+}
+
+/// [`place_label`] of a level and the names at each level (province, city,
+/// county, township).
+pub fn place_label_of(level: Option<Level>, names: [Option<&str>; 4]) -> String {
+    let [province, city, county, township] = names;
+    let parts: Vec<&str> = match level {
         Some(Level::National) => return "全国".to_string(),
-        Some(Level::Township) | None if m.township.is_some() => {
-            [&m.county, &m.township].iter().filter_map(|x| x.as_deref()).collect()
+        Some(Level::Township) | None if township.is_some() => {
+            [county, township].into_iter().flatten().collect()
         }
         _ => {
-            let upper = if m.city.is_some() { &m.city } else { &m.province };
-            let lower = if m.county.is_some() {
-                &m.county
-            } else if m.city.is_some() {
-                &m.city
-            } else {
-                &None
-            };
+            let upper = if city.is_some() { city } else { province };
+            let lower = if county.is_some() { county } else { city };
             let mut v: Vec<&str> = Vec::new();
-            if let Some(u) = upper.as_deref() {
+            if let Some(u) = upper {
                 v.push(u);
             }
-            if let Some(l) = lower.as_deref() {
+            if let Some(l) = lower {
                 if !v.contains(&l) {
                     v.push(l);
                 }
