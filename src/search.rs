@@ -12,7 +12,7 @@
 //! returned page is loaded from the store, to be highlighted.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -752,7 +752,7 @@ impl Best {
 struct RankedHits {
     top: Vec<Ranked>,
     total: usize,
-    reports: HashSet<u64>,
+    reports: rustc_hash::FxHashSet<u64>,
 }
 
 /// Verifies, counts and ranks every candidate.
@@ -781,7 +781,8 @@ struct RankSegment {
     chars: Column<u64>,
     best: Best,
     total: usize,
-    reports: HashSet<u64>,
+    reports: rustc_hash::FxHashSet<u64>,
+    last_report: Option<u64>,
 }
 
 impl Collector for RankCollector<'_> {
@@ -836,7 +837,8 @@ impl Collector for RankCollector<'_> {
             chars: ff.u64("chars")?,
             best: Best::new(self.keep),
             total: 0,
-            reports: HashSet::new(),
+            reports: Default::default(),
+            last_report: None,
         })
     }
 
@@ -846,7 +848,7 @@ impl Collector for RankCollector<'_> {
 
     fn merge_fruits(&self, fruits: Vec<RankedHits>) -> tantivy::Result<RankedHits> {
         let mut best = Best::new(self.keep);
-        let (mut total, mut reports) = (0, HashSet::new());
+        let (mut total, mut reports) = (0, rustc_hash::FxHashSet::default());
         for f in fruits {
             total += f.total;
             reports.extend(f.reports);
@@ -886,7 +888,11 @@ impl SegmentCollector for RankSegment {
         let score = self.ranker.finish(bm25, chars, heading, gap);
         let rnum = self.rnum.first(doc).unwrap_or(0);
         self.total += 1;
-        self.reports.insert(rnum);
+        // A report's passages come in a run: most need no set lookup.
+        if self.last_report != Some(rnum) {
+            self.reports.insert(rnum);
+            self.last_report = Some(rnum);
+        }
         self.best.push(Ranked {
             score,
             rnum,

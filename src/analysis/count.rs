@@ -526,6 +526,19 @@ impl SegmentCollector for TallySegment {
                 col.values(doc, vals);
             }
             self.combo.resize(cols.len(), 0);
+            if self.buf[..cols.len()].iter().all(|v| v.len() == 1) {
+                // One value per key (all but section kinds): one group.
+                for (c, v) in self.combo.iter_mut().zip(&self.buf) {
+                    *c = v[0];
+                }
+                match groups.get_mut(self.combo.as_slice()) {
+                    Some(acc) => acc.record(rnum, mentions, chars),
+                    None => {
+                        groups.entry(self.combo.clone()).or_default().record(rnum, mentions, chars)
+                    }
+                }
+                continue;
+            }
             for_each_combination(&self.buf[..cols.len()], 0, &mut self.combo, &mut |k| {
                 // The key is copied only when its group is new.
                 match groups.get_mut(k) {

@@ -88,18 +88,33 @@ impl IndexReader {
             ),
             &Count,
         )? as u64;
-        let mut lengths = [0u64; 3];
-        for seg in self.searcher.segment_readers() {
-            let alive = seg.alive_bitset();
-            for field in RankField::ALL {
-                let norms = seg.get_fieldnorms_reader(self.fields.rank_field(field))?;
-                let mut sum = 0u64;
-                for doc in 0..seg.max_doc() {
-                    if alive.is_none_or(|a| a.is_alive(doc)) {
-                        sum += norms.fieldnorm(doc) as u64;
-                    }
+        use rayon::prelude::*;
+        // Segments in parallel: this pass is the one per-query cost that
+        // grows with the index rather than with the matches.
+        let per_segment = self
+            .searcher
+            .segment_readers()
+            .par_iter()
+            .map(|seg| -> tantivy::Result<[u64; 3]> {
+                let alive = seg.alive_bitset();
+                let mut lengths = [0u64; 3];
+                for field in RankField::ALL {
+                    let norms = seg.get_fieldnorms_reader(self.fields.rank_field(field))?;
+                    lengths[field.index()] = match alive {
+                        None => (0..seg.max_doc()).map(|d| norms.fieldnorm(d) as u64).sum(),
+                        Some(a) => (0..seg.max_doc())
+                            .filter(|&d| a.is_alive(d))
+                            .map(|d| norms.fieldnorm(d) as u64)
+                            .sum(),
+                    };
                 }
-                lengths[field.index()] += sum;
+                Ok(lengths)
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let mut lengths = [0u64; 3];
+        for l in per_segment {
+            for (sum, x) in lengths.iter_mut().zip(l) {
+                *sum += x;
             }
         }
         let c = crate::rank::Collection { passages, lengths };
