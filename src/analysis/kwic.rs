@@ -117,23 +117,28 @@ pub fn kwic(
     filters: &Filters,
     width: usize,
 ) -> Result<Vec<KwicLine>, SearchError> {
+    use rayon::prelude::*;
     let matches = backend.matching_texts(Some(matcher), filters)?;
-    let mut lines = Vec::new();
-    for doc in matches {
-        for m in mentions_in(&doc.text, matcher, width) {
-            lines.push(KwicLine {
-                report: doc.report.clone(),
-                ordinal: doc.ordinal,
-                left: m.left,
-                matched: m.matched,
-                right: m.right,
-                start: m.start,
-                end: m.end,
-                partner: m.partner,
-            });
-        }
-    }
-    Ok(lines)
+    // Passages in parallel; `collect` keeps their order.
+    let per_passage: Vec<Vec<KwicLine>> = matches
+        .into_par_iter()
+        .map(|doc| {
+            mentions_in(&doc.text, matcher, width)
+                .into_iter()
+                .map(|m| KwicLine {
+                    report: doc.report.clone(),
+                    ordinal: doc.ordinal,
+                    left: m.left,
+                    matched: m.matched,
+                    right: m.right,
+                    start: m.start,
+                    end: m.end,
+                    partner: m.partner,
+                })
+                .collect()
+        })
+        .collect();
+    Ok(per_passage.into_iter().flatten().collect())
 }
 
 /// Years ascending, unknown last.

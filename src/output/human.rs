@@ -76,17 +76,22 @@ pub fn truncate(s: &str, n: usize) -> String {
 /// Replaces control, bidi and zero-width characters (which could garble a
 /// terminal) by visible escapes.
 pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\t' => " ".to_string(),
-            c if c.is_control()
-                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') =>
-            {
-                format!("\\u{{{:x}}}", c as u32)
-            }
-            c => c.to_string(),
-        })
-        .collect()
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push(' '),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn spec(color: Color, bold: bool) -> ColorSpec {
@@ -241,6 +246,13 @@ pub fn print_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sanitize_escapes_controls_and_keeps_the_rest() {
+        assert_eq!(sanitize("坚持“枫桥经验”，ok"), "坚持“枫桥经验”，ok");
+        assert_eq!(sanitize("a\tb"), "a b");
+        assert_eq!(sanitize("x\u{1b}[31my\u{202E}z"), "x\\u{1b}[31my\\u{202e}z");
+    }
 
     #[test]
     fn place_labels() {
