@@ -157,6 +157,10 @@ impl SegmentSpans {
     }
 
     fn word_index(&self, word: &str) -> Option<usize> {
+        if let [(w, _)] = self.words.as_slice() {
+            // One word (the common case): no search.
+            return (w == word).then_some(0);
+        }
         self.words.iter().position(|(w, _)| w == word)
     }
 
@@ -259,13 +263,13 @@ impl SpanSource for SegmentSpans {
             return c.len();
         }
         let doc = self.doc;
-        let overlaps = self_overlapping(&self.words[i].0);
-        match &mut self.words[i].1 {
+        let (w, postings) = &mut self.words[i];
+        match postings {
             WordPostings::Absent => 0,
             WordPostings::CharCounts(per_doc) => {
                 per_doc.get(doc as usize).map_or(0, |&n| n as usize)
             }
-            WordPostings::Grams { grams, .. } if grams.len() == 1 && !overlaps => {
+            WordPostings::Grams { grams, .. } if grams.len() == 1 && !self_overlapping(w) => {
                 // Two different characters cannot overlap themselves: the
                 // term frequency is the count.
                 let p = &mut grams[0].1;
@@ -286,6 +290,12 @@ impl SpanSource for SegmentSpans {
 /// Whether a word can overlap itself (`哈哈` in `哈哈哈`): it has a proper
 /// prefix that is also a suffix.
 fn self_overlapping(word: &str) -> bool {
+    // Two characters overlap themselves only when equal (`哈哈`): the
+    // common case needs no allocation.
+    let mut it = word.chars();
+    if let (Some(a), Some(b), None) = (it.next(), it.next(), it.next()) {
+        return a == b;
+    }
     let chars: Vec<char> = word.chars().collect();
     (1..chars.len()).any(|k| chars[..k] == chars[chars.len() - k..])
 }
