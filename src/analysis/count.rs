@@ -395,10 +395,11 @@ struct Acc {
     passages: usize,
     mentions: usize,
     chars: u64,
-    /// Report numbers seen.
-    reports: rustc_hash::FxHashSet<u64>,
-    /// The last report number recorded (a report's passages come in a
-    /// run, so most records need no set lookup).
+    /// Report numbers seen, once per run of passages of one report (a
+    /// report's passages come together); sorted and deduplicated by
+    /// [`Acc::settle`], after which its length is the number of reports.
+    reports: Vec<u64>,
+    /// The last report number recorded.
     last: Option<u64>,
 }
 
@@ -478,6 +479,10 @@ impl Collector for TallyCollector<'_> {
             }
             out.total.add(f.total);
         }
+        for g in out.groups.iter_mut() {
+            g.values_mut().for_each(Acc::settle);
+        }
+        out.total.settle();
         Ok(out)
     }
 }
@@ -488,6 +493,7 @@ impl Acc {
         self.mentions += other.mentions;
         self.chars += other.chars;
         self.reports.extend(other.reports);
+        self.last = None;
     }
 
     fn record(&mut self, rnum: u64, mentions: usize, chars: u64) {
@@ -495,9 +501,15 @@ impl Acc {
         self.mentions += mentions;
         self.chars += chars;
         if self.last != Some(rnum) {
-            self.reports.insert(rnum);
+            self.reports.push(rnum);
             self.last = Some(rnum);
         }
+    }
+
+    /// Sorts and deduplicates the report numbers (each report once).
+    fn settle(&mut self) {
+        self.reports.sort_unstable();
+        self.reports.dedup();
     }
 }
 
@@ -566,10 +578,15 @@ impl SegmentCollector for TallySegment {
                         .collect::<Vec<String>>();
                     named.entry(key).or_default().add(a);
                 }
+                // Each segment sorts its own (on its own thread), so that
+                // the merge has less to do.
+                named.values_mut().for_each(Acc::settle);
                 named
             })
             .collect();
-        TallyFruit { groups, total: self.total }
+        let mut total = self.total;
+        total.settle();
+        TallyFruit { groups, total }
     }
 }
 
