@@ -211,7 +211,7 @@ fn report_line(r: &ReportRecord) -> String {
 }
 
 fn print_human(
-    out: &mut termcolor::StandardStream,
+    out: &mut termcolor::BufferedStandardStream,
     ra: &ReportRecord,
     rb: &ReportRecord,
     (ord_a, ord_b): (&[u64], &[u64]),

@@ -276,7 +276,7 @@ fn round(x: f64) -> f64 {
 }
 
 fn print_human(
-    out: &mut termcolor::StandardStream,
+    out: &mut termcolor::BufferedStandardStream,
     a: &SideData,
     b: &SideData,
     table: &keyness::KeynessTable,
