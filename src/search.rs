@@ -338,8 +338,7 @@ impl<'a> Searcher<'a> {
         filters: &Filters,
     ) -> Result<Vec<(PassageDoc, String)>, SearchError> {
         let addrs = self.matching(matcher, filters)?;
-        let raw: Vec<RawPassage> =
-            addrs.into_par_iter().map(|addr| self.load_raw(addr)).collect::<Result<_, _>>()?;
+        let raw = self.raw_passages(&addrs)?;
         // Each report's record once, in one query, not one lookup per hit.
         let mut ids: Vec<&str> = raw.iter().map(|r| r.report.as_str()).collect();
         ids.sort_unstable();
@@ -357,6 +356,52 @@ impl<'a> Searcher<'a> {
             a.0.report.path.cmp(&b.0.report.path).then(a.0.ordinal.cmp(&b.0.ordinal))
         });
         Ok(docs)
+    }
+
+    /// The fields of the passages at `addrs` (sorted by segment and
+    /// document), in that order: segments in parallel, each segment's
+    /// report ids read from its dictionary once, in order, and its texts
+    /// from its store in index order.
+    fn raw_passages(&self, addrs: &[DocAddress]) -> Result<Vec<RawPassage>, SearchError> {
+        let cols = self.columns()?;
+        let by_segment: Vec<&[DocAddress]> =
+            addrs.chunk_by(|a, b| a.segment_ord == b.segment_ord).collect();
+        let parts: Vec<Vec<RawPassage>> = by_segment
+            .into_par_iter()
+            .map(|part| -> Result<Vec<RawPassage>, SearchError> {
+                let seg = part[0].segment_ord;
+                let c = cols.get(seg as usize).ok_or_else(|| {
+                    tantivy::TantivyError::InternalError("a hit in an unknown segment".into())
+                })?;
+                let ids =
+                    terms_of(&c.report, part.iter().map(|a| c.report.ords().first(a.doc_id)))?;
+                let store = self
+                    .reader
+                    .searcher
+                    .segment_reader(seg)
+                    .get_store_reader(4)
+                    .map_err(tantivy::TantivyError::from)?;
+                part.iter()
+                    .zip(ids)
+                    .map(|(a, id)| {
+                        let d = a.doc_id;
+                        let doc: TantivyDocument = store.get(d)?;
+                        Ok(RawPassage {
+                            report: id.unwrap_or_default(),
+                            section: c.sec.first(d).unwrap_or(0) as usize,
+                            heading: c.heading.first(d).unwrap_or(0),
+                            ordinal: c.ordinal.first(d).unwrap_or(0),
+                            text: doc
+                                .get_first(self.reader.fields.text)
+                                .and_then(|v| v.as_str())
+                                .unwrap_or("")
+                                .to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(parts.into_iter().flatten().collect())
     }
 
     /// Every passage matching exactly, in report-path and passage order,
