@@ -204,17 +204,7 @@ impl<'a> Searcher<'a> {
                 }
             }
         }
-        Ok(RawPassage {
-            report,
-            section: cols.sec.first(d).unwrap_or(0) as usize,
-            heading: cols.heading.first(d).unwrap_or(0),
-            ordinal: cols.ordinal.first(d).unwrap_or(0),
-            text: doc
-                .get_first(self.reader.fields.text)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string(),
-        })
+        Ok(cols.raw(d, report, stored_text(doc, self.reader.fields.text)))
     }
 
     /// Ranked search: the hits of `page` in ranking order, and the totals
@@ -384,19 +374,9 @@ impl<'a> Searcher<'a> {
                 part.iter()
                     .zip(ids)
                     .map(|(a, id)| {
-                        let d = a.doc_id;
-                        let doc: TantivyDocument = store.get(d)?;
-                        Ok(RawPassage {
-                            report: id.unwrap_or_default(),
-                            section: c.sec.first(d).unwrap_or(0) as usize,
-                            heading: c.heading.first(d).unwrap_or(0),
-                            ordinal: c.ordinal.first(d).unwrap_or(0),
-                            text: doc
-                                .get_first(self.reader.fields.text)
-                                .and_then(|v| v.as_str())
-                                .unwrap_or("")
-                                .to_string(),
-                        })
+                        let doc: TantivyDocument = store.get(a.doc_id)?;
+                        let text = stored_text(&doc, self.reader.fields.text);
+                        Ok(c.raw(a.doc_id, id.unwrap_or_default(), text))
                     })
                     .collect()
             })
@@ -445,11 +425,7 @@ impl<'a> Searcher<'a> {
                             )
                         })?;
                     let stored: TantivyDocument = store.get(doc)?;
-                    let text = stored
-                        .get_first(fields.text)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_string();
+                    let text = stored_text(&stored, fields.text);
                     let ordinal = heads.ordinal.first(doc).unwrap_or(0);
                     out.push(HitText { report, ordinal, text });
                 }
@@ -573,7 +549,24 @@ struct PassageColumns {
     heading: Column<u64>,
 }
 
+/// The text a stored passage document holds (empty if none).
+fn stored_text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+    doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string()
+}
+
 impl PassageColumns {
+    /// The fields of passage `doc` of this segment, with its report id and
+    /// text.
+    fn raw(&self, doc: DocId, report: String, text: String) -> RawPassage {
+        RawPassage {
+            report,
+            section: self.sec.first(doc).unwrap_or(0) as usize,
+            heading: self.heading.first(doc).unwrap_or(0),
+            ordinal: self.ordinal.first(doc).unwrap_or(0),
+            text,
+        }
+    }
+
     fn open(segment: &SegmentReader) -> tantivy::Result<PassageColumns> {
         let ff = segment.fast_fields();
         Ok(PassageColumns {
