@@ -7,6 +7,11 @@ use std::process::ExitCode;
 
 use baogao::cli::{self, Exit};
 
+/// mimalloc instead of the system allocator: glibc's malloc and free took
+/// 6% of the CPU time of a full build (perf, 200 MB corpus).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // `args_os`: an argument that is not UTF-8 is clap's usage error (exit
     // 2) for a query, and a path like any other for --index and --corpus;

@@ -92,7 +92,12 @@ pub fn search_words_with_byte_offsets(normalized: &str) -> Vec<(usize, usize)> {
             if cache.len() > 200_000 {
                 cache.clear();
             }
-            let parts = cache.entry(t.word.to_string()).or_insert_with(|| parts_of(t.word));
+            // Look up before inserting: most long words were seen before,
+            // and `entry` would allocate the key every time.
+            let parts = match cache.get(t.word) {
+                Some(parts) => parts,
+                None => cache.entry(t.word.to_string()).or_insert_with(|| parts_of(t.word)),
+            };
             out.extend(parts.iter().map(|&(a, b)| (t.byte_start + a, t.byte_start + b)));
         }
     });
@@ -103,8 +108,8 @@ thread_local! {
     /// Long word → the byte ranges of the dictionary words inside it: words
     /// repeat (a report says 法律顾问制度 many times), the search does not
     /// need to.
-    static PARTS: std::cell::RefCell<std::collections::HashMap<String, Vec<(usize, usize)>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static PARTS: std::cell::RefCell<rustc_hash::FxHashMap<String, Vec<(usize, usize)>>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
 }
 
 /// Every substring of two or more characters, shorter than the word, that
