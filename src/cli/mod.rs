@@ -102,21 +102,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         _ => None,
     };
     let mut ctx = Ctx { index: cli.index, corpus: cli.corpus, color, clickhouse };
-    if let Some(loc) = &ctx.clickhouse {
-        // The commands not yet answered from ClickHouse say so (exit 2)
-        // rather than answer from somewhere else.
-        let name = match &cli.command {
-            Command::Status(_) => Some("status"),
-            _ => None,
-        };
-        if let Some(name) = name {
-            bail!(UsageError(format!(
-                "`baogao {name}` does not work with a ClickHouse index ({loc}) yet; it works \
-                 with a local index (--index DIR). From ClickHouse: index, search, count, \
-                 trend, kwic, keywords, diff, concepts, reports, show, export"
-            )));
-        }
-    } else {
+    // A ClickHouse index has no local folder whose corpus to settle: its
+    // build names the corpus, `status` reads the one the build recorded.
+    if ctx.clickhouse.is_none() {
         guard::settle_corpus(&mut ctx, cli.corpus_given, &cli.command)?;
     }
     match cli.command {
@@ -566,19 +554,27 @@ impl Ctx {
     }
 
     fn status(self, a: StatusArgs) -> Result<Exit> {
-        let reader = match IndexReader::open(&self.index) {
-            Ok(r) => r,
-            Err(OpenError::Missing(_)) => {
-                bail!(UsageError(format!(
-                    "there is no index in {} yet: `baogao index` builds it",
-                    self.index.display()
-                )))
+        let (manifest, corpus) = match &self.clickhouse {
+            Some(loc) => {
+                crate::clickhouse::backend::ClickHouseIndex::open(loc)?.manifest_and_corpus()?
             }
-            Err(e) => return Err(e.into()),
+            None => {
+                let reader = match IndexReader::open(&self.index) {
+                    Ok(r) => r,
+                    Err(OpenError::Missing(_)) => {
+                        bail!(UsageError(format!(
+                            "there is no index in {} yet: `baogao index` builds it",
+                            self.index.display()
+                        )))
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let manifest =
+                    crate::index::reader::load_manifest(&reader.searcher, &reader.fields)?
+                        .unwrap_or_default();
+                (manifest, reader.payload.corpus.clone())
+            }
         };
-        let manifest = crate::index::reader::load_manifest(&reader.searcher, &reader.fields)?
-            .unwrap_or_default();
-        let corpus = reader.payload.corpus.clone();
         let st = crate::index::status::status(&corpus, &manifest)
             .map_err(|e| anyhow!("cannot read the corpus folder {}: {e}", corpus.display()))?;
         let mut out = self.stdout(a.json);

@@ -125,6 +125,31 @@ impl ClickHouseIndex {
         &self.loc
     }
 
+    /// What the last build recorded for the next one to compare against:
+    /// its manifest (every file's stamp and overrides) and the corpus
+    /// folder it read — what `baogao status` compares the corpus with.
+    pub fn manifest_and_corpus(
+        &self,
+    ) -> Result<(crate::index::records::Manifest, std::path::PathBuf), SearchError> {
+        let load = |key: &str| -> Result<String, SearchError> {
+            super::sink::load_meta(&self.client, key)?.ok_or_else(|| {
+                SearchError::Backend(format!(
+                    "the index in {} has no {key} (an interrupted first build?): build it with \
+                     `baogao --index {} index`",
+                    self.loc, self.loc
+                ))
+            })
+        };
+        let invalid = |key: &str, e: serde_json::Error| {
+            SearchError::Backend(format!("the stored {key} is not valid: {e}"))
+        };
+        let manifest =
+            serde_json::from_str(&load("manifest")?).map_err(|e| invalid("manifest", e))?;
+        let payload: crate::index::store::Payload =
+            serde_json::from_str(&load("payload")?).map_err(|e| invalid("payload", e))?;
+        Ok((manifest, payload.corpus))
+    }
+
     fn collection(&self) -> Result<Collection, SearchError> {
         if let Some(c) = self.collection.get() {
             return Ok(*c);
