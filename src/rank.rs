@@ -40,6 +40,18 @@ impl RankField {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// The field whose length normalizes BM25 of a term of this field: a
+    /// passage's text is measured in characters (its bigrams) for the
+    /// words as for the bigrams — the `words` field leaves out the words
+    /// of two characters, so its own count would measure a passage by its
+    /// other words only; a heading path by its own words.
+    pub fn length(self) -> RankField {
+        match self {
+            RankField::Words | RankField::Bigrams => RankField::Bigrams,
+            RankField::Headings => RankField::Headings,
+        }
+    }
 }
 
 /// A field length as tantivy stores it: one byte per document, exact up to
@@ -95,6 +107,13 @@ pub fn idf(doc_freq: u64, passages: u64) -> f32 {
 /// passages; a term that no passage has is left out. `doc_freq(field, i,
 /// term)` gives the document frequency of the `i`-th term of that field's
 /// list.
+///
+/// A ranking word of two characters is scored in the passage text as the
+/// bigram it is (field [`RankField::Bigrams`], with the words' weight):
+/// the `words` field leaves such words out, since the `bi` field holds
+/// every occurrence of every bigram (see
+/// [`crate::text::segment::text_words_with_byte_offsets`]). Every ranking
+/// word is a piece of a query word, so its bigram is one of `bigrams`.
 pub fn scored_terms<E>(
     ranker: Ranker,
     words: &[String],
@@ -110,6 +129,15 @@ pub fn scored_terms<E>(
         }
         let list = if field == RankField::Bigrams { bigrams } else { words };
         for (i, term) in list.iter().enumerate() {
+            let (field, i) =
+                if field == RankField::Words && !crate::text::segment::in_words_field(term) {
+                    match bigrams.iter().position(|b| b == term) {
+                        Some(j) => (RankField::Bigrams, j),
+                        None => continue,
+                    }
+                } else {
+                    (field, i)
+                };
             let df = doc_freq(field, i, term)?;
             if df > 0 {
                 out.push(ScoredTerm { field, term: term.clone(), weight, idf: idf(df, passages) });

@@ -919,7 +919,7 @@ impl SegmentCollector for RankSegment {
                 p.seek(doc);
             }
             if p.doc() == doc {
-                let (norms, average) = &self.norms[term.field.index()];
+                let (norms, average) = &self.norms[term.field.length().index()];
                 bm25 += rank::bm25(term, p.term_freq(), norms.fieldnorm(doc), *average);
             }
         }

@@ -24,7 +24,7 @@ use crate::backend::Backend;
 use crate::corpus::SectionKind;
 use crate::index::schema::{level_code, level_of_code, FLAG_HEADING};
 use crate::index::ReportRecord;
-use crate::query::plan::{ranking_bigrams, segment_by_vocabulary};
+use crate::query::plan::{known_word, ranking_bigrams, segment_by_vocabulary};
 use crate::query::{Filters, Matcher};
 use crate::rank::{self, Collection, RankField, Ranker, ScoredTerm};
 use crate::search::{Hit, Page, PassageDoc, SearchError, SearchResults};
@@ -61,7 +61,6 @@ struct SearchRow {
     flags: u64,
     chars: u64,
     norm: String,
-    wq: u32,
     hq: u32,
     bq: u32,
     wtf: Vec<u32>,
@@ -248,11 +247,11 @@ impl ClickHouseIndex {
                 }
             }
         }
-        pieces.retain(|p| segment::is_word(p));
+        pieces.retain(|p| segment::is_word(p) && segment::in_words_field(p));
         pieces.sort();
         pieces.dedup();
         let vocabulary = self.array_dfs("words", &pieces)?;
-        let known = |w: &str| segment::is_word(w) && vocabulary.get(w).is_some_and(|n| *n > 0);
+        let known = |w: &str| known_word(w, || vocabulary.get(w).is_some_and(|n| *n > 0));
         let mut words: Vec<String> = Vec::new();
         for w in m.positive_words() {
             for word in segment_by_vocabulary(w, &known) {
@@ -268,7 +267,11 @@ impl ClickHouseIndex {
         } else {
             HashMap::new()
         };
-        let bigram_dfs = if ranker.weight(RankField::Bigrams) > 0.0 {
+        // Two-character words are scored on bigrams too.
+        let bigram_dfs = if ranker.weight(RankField::Bigrams) > 0.0
+            || (ranker.weight(RankField::Words) > 0.0
+                && words.iter().any(|w| !segment::in_words_field(w)))
+        {
             self.bigram_dfs(&bigrams)?
         } else {
             Vec::new()
@@ -639,7 +642,7 @@ impl Backend for ClickHouseIndex {
             }
         };
         let rows: Vec<SearchRow> = self.client.select(&format!(
-            "SELECT report, rnum, ordinal, flags, chars, norm, wq, hq, bq, \
+            "SELECT report, rnum, ordinal, flags, chars, norm, hq, bq, \
              {} AS wtf, {} AS htf \
              FROM passages WHERE {}",
             tf_list(RankField::Words, "words"),
@@ -660,7 +663,7 @@ impl Backend for ClickHouseIndex {
                 let (tf, len) = match term.field {
                     RankField::Words => {
                         w += 1;
-                        (row.wtf.get(w - 1).copied().unwrap_or(0), row.wq)
+                        (row.wtf.get(w - 1).copied().unwrap_or(0), row.bq)
                     }
                     RankField::Headings => {
                         h += 1;
@@ -669,7 +672,7 @@ impl Backend for ClickHouseIndex {
                     RankField::Bigrams => (bigram_tf(&row.norm, &term.term), row.bq),
                 };
                 if tf > 0 {
-                    bm25 += rank::bm25(term, tf, len, collection.average(term.field));
+                    bm25 += rank::bm25(term, tf, len, collection.average(term.field.length()));
                 }
             }
             let gap = if proximity { matcher.and_then(|m| m.min_gap(&row.norm)) } else { None };

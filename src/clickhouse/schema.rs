@@ -45,8 +45,10 @@ use super::http::{Client, HttpError};
 use super::sql::{ident, quote};
 use super::Location;
 
-/// Version of the tables' layout (in `meta` as `format`).
-pub const FORMAT: u32 = 1;
+/// Version of the tables' layout (in `meta` as `format`). 2: a passage's
+/// `words` leave out the words of two characters (as the local index's
+/// format 6 does; ranking reads them from the text's bigrams).
+pub const FORMAT: u32 = 2;
 
 /// The columns of `reports`.
 const REPORTS: &str = "id String, path String, version UInt64, gen UInt64, deleted UInt8, \

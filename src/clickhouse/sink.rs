@@ -136,7 +136,7 @@ fn passage_lines(record: &ReportRecord, rows: &[PassageRow], gen: u64, out: &mut
     // Passages under one heading path share its text: segment it once.
     let mut last_heading: Option<Segmented> = None;
     for row in rows {
-        let words: Vec<&str> = segment::search_words_with_byte_offsets(&row.norm)
+        let words: Vec<&str> = segment::text_words_with_byte_offsets(&row.norm)
             .into_iter()
             .map(|(a, b)| &row.norm[a..b])
             .collect();

@@ -40,7 +40,7 @@ use crate::corpus::{Level, Metadata, SectionKind};
 
 /// Version of the index layout; bumped whenever the schema or the meaning
 /// of a stored field changes, so that an old index asks for `--full`.
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 /// The `kind` of a passage document.
 pub const KIND_PASSAGE: &str = "passage";
@@ -271,7 +271,7 @@ pub fn kinds_of_bits(bits: u64) -> Vec<SectionKind> {
 /// `Index` we create or open: the schema stores only their names.
 pub fn register_tokenizers(index: &Index) {
     index.tokenizers().register(BIGRAM, BigramTokenizer::default());
-    index.tokenizers().register(JIEBA, JiebaTokenizer::default());
+    index.tokenizers().register(JIEBA, JiebaTokenizer::text());
     index.tokenizers().register(JIEBA_HEADINGS, JiebaTokenizer::remembering());
 }
 

@@ -36,10 +36,13 @@ pub const JIEBA: &str = "baogao_jieba";
 /// every passage under a heading repeats the same path.
 pub const JIEBA_HEADINGS: &str = "baogao_jieba_headings";
 
-/// jieba words of already-normalized text in search mode (see
-/// [`crate::text::segment::search_words_with_byte_offsets`]: the words and
-/// the dictionary words inside longer ones), for BM25 ranking. Runs on tantivy's indexing threads; one reused token
-/// buffer, no allocation per word.
+/// jieba words of already-normalized text in search mode, for BM25
+/// ranking: for a passage's text the words of
+/// [`crate::text::segment::text_words_with_byte_offsets`] (no words of two
+/// characters: ranking reads those from the `bi` field), for a heading
+/// path all of [`crate::text::segment::search_words_with_byte_offsets`].
+/// Runs on tantivy's indexing threads; one reused token buffer, no
+/// allocation per word.
 #[derive(Clone, Default)]
 pub struct JiebaTokenizer {
     offsets: Vec<(usize, usize)>,
@@ -47,13 +50,30 @@ pub struct JiebaTokenizer {
     /// With `Some`, the last text segmented: the same text again reuses
     /// `offsets` (heading paths repeat from passage to passage).
     last: Option<String>,
+    /// Whether words of two characters are tokens (heading paths) or not
+    /// (passage text).
+    pairs: bool,
 }
 
 impl JiebaTokenizer {
-    /// A tokenizer that reuses the segmentation when it is given the same
-    /// text twice in a row.
+    /// The tokenizer of a passage's text (the `words` field).
+    pub fn text() -> JiebaTokenizer {
+        JiebaTokenizer::default()
+    }
+
+    /// The tokenizer of heading paths (the `hwords` field): every word,
+    /// and the segmentation reused when it is given the same text twice in
+    /// a row.
     pub fn remembering() -> JiebaTokenizer {
-        JiebaTokenizer { last: Some(String::new()), ..JiebaTokenizer::default() }
+        JiebaTokenizer { last: Some(String::new()), pairs: true, ..JiebaTokenizer::default() }
+    }
+
+    fn segment(&self, text: &str) -> Vec<(usize, usize)> {
+        if self.pairs {
+            segment::search_words_with_byte_offsets(text)
+        } else {
+            segment::text_words_with_byte_offsets(text)
+        }
     }
 }
 
@@ -68,14 +88,15 @@ pub struct JiebaStream<'a> {
 impl Tokenizer for JiebaTokenizer {
     type TokenStream<'a> = JiebaStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaStream<'a> {
-        match &mut self.last {
+        match &self.last {
             Some(last) if last == text => {}
-            Some(last) => {
+            Some(_) => {
+                self.offsets = self.segment(text);
+                let last = self.last.as_mut().expect("matched Some");
                 last.clear();
                 last.push_str(text);
-                self.offsets = segment::search_words_with_byte_offsets(text);
             }
-            None => self.offsets = segment::search_words_with_byte_offsets(text),
+            None => self.offsets = self.segment(text),
         }
         self.token.reset();
         JiebaStream { text, offsets: &self.offsets, next: 0, token: &mut self.token }
@@ -187,10 +208,16 @@ mod tests {
 
     #[test]
     fn jieba_tokens_are_words_with_byte_offsets() {
-        let t = tokens(JiebaTokenizer::default(), "实现法律顾问全覆盖。");
+        let t = tokens(JiebaTokenizer::text(), "实现法律顾问全覆盖。");
         let words: Vec<_> = t.iter().map(|t| t.0.as_str()).collect();
         assert!(words.contains(&"法律顾问"), "{words:?}");
         assert!(!words.contains(&"。"));
+        // Two-character words are the bi field's business in passage
+        // text, but heading paths keep them.
+        assert!(!words.iter().any(|w| w.chars().count() == 2), "{words:?}");
+        let h = tokens(JiebaTokenizer::remembering(), "实现法律顾问全覆盖。");
+        let hwords: Vec<_> = h.iter().map(|t| t.0.as_str()).collect();
+        assert!(hwords.contains(&"实现") && hwords.contains(&"顾问"), "{hwords:?}");
         for (i, (text, pos, from, to)) in t.iter().enumerate() {
             assert_eq!(*pos, i);
             assert_eq!(&"实现法律顾问全覆盖。"[*from..*to], text);

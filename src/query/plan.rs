@@ -230,8 +230,9 @@ pub fn ranking_bigrams(m: &Matcher) -> Vec<String> {
 /// one-shot search) at query time.
 pub fn ranking_words(fields: &Fields, searcher: &tantivy::Searcher, m: &Matcher) -> Vec<String> {
     let known = |w: &str| {
-        segment::is_word(w)
-            && searcher.doc_freq(&Term::from_field_text(fields.words, w)).is_ok_and(|n| n > 0)
+        known_word(w, || {
+            searcher.doc_freq(&Term::from_field_text(fields.words, w)).is_ok_and(|n| n > 0)
+        })
     };
     let mut out: Vec<String> = Vec::new();
     for w in m.positive_words() {
@@ -242,6 +243,16 @@ pub fn ranking_words(fields: &Fields, searcher: &tantivy::Searcher, m: &Matcher)
         }
     }
     out
+}
+
+/// Whether a piece of a query word is a ranking word, for
+/// [`segment_by_vocabulary`]: a piece of two characters when it is a jieba
+/// word ([`segment::is_dictionary_pair`]; the `words` field does not hold
+/// them), any other when `in_words` — it is a term of the index's `words`
+/// field. Shared by every backend.
+pub fn known_word(w: &str, in_words: impl FnOnce() -> bool) -> bool {
+    segment::is_word(w)
+        && if segment::in_words_field(w) { in_words() } else { segment::is_dictionary_pair(w) }
 }
 
 /// Cuts `word` into the fewest pieces that `known` accepts, leaving out

@@ -72,8 +72,50 @@ pub fn words_with_byte_offsets(normalized: &str) -> Vec<(usize, usize)> {
 /// `第一责任人职责`), so that a query word hidden in a longer dictionary
 /// word still counts for ranking. (jieba's own `cut_for_search` offers
 /// only the 2- and 3-character parts, which misses the 4-character
-/// domain terms that matter most here.)
+/// domain terms that matter most here.) This is what a heading path's
+/// words are (the `hwords` field).
 pub fn search_words_with_byte_offsets(normalized: &str) -> Vec<(usize, usize)> {
+    search_words(normalized, true)
+}
+
+/// The search-mode words of a passage's text as the `words` field holds
+/// them: those of [`search_words_with_byte_offsets`] except the words of
+/// exactly two characters. A two-character word is its own character
+/// bigram, and the `bi` field holds every occurrence of every bigram, so
+/// ranking reads a two-character word from there (see
+/// [`crate::rank::scored_terms`]); leaving them out of `words` spares the
+/// index build two thirds of its jieba tokens.
+pub fn text_words_with_byte_offsets(normalized: &str) -> Vec<(usize, usize)> {
+    search_words(normalized, false)
+}
+
+/// Whether the `words` field can hold this word (see
+/// [`text_words_with_byte_offsets`]): any word but one of two characters.
+pub fn in_words_field(word: &str) -> bool {
+    let mut chars = word.chars();
+    !(chars.next().is_some() && chars.next().is_some() && chars.next().is_none())
+}
+
+/// jieba's two-character words (its default dictionary and ours), sorted
+/// by bytes: `data/pairs.txt`, written by `tools/make-pairs`.
+const PAIRS: &str = include_str!("../../data/pairs.txt");
+
+/// Whether a two-character piece of a query is a word as jieba would cut
+/// it: a word of jieba's dictionary or ours, or two ASCII letters or
+/// digits (jieba joins those). The `words` field no longer holds
+/// two-character words, so query cutting asks this instead of the index
+/// (binary search in [`PAIRS`]; no jieba at query time).
+pub fn is_dictionary_pair(word: &str) -> bool {
+    static SORTED: OnceLock<Vec<&'static str>> = OnceLock::new();
+    if word.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return true;
+    }
+    SORTED.get_or_init(|| PAIRS.lines().collect()).binary_search(&word).is_ok()
+}
+
+/// Search-mode words; with `pairs == false` without those of exactly two
+/// characters.
+fn search_words(normalized: &str, pairs: bool) -> Vec<(usize, usize)> {
     let jieba = jieba();
     let mut out = Vec::new();
     PARTS.with(|cache| {
@@ -82,8 +124,10 @@ pub fn search_words_with_byte_offsets(normalized: &str) -> Vec<(usize, usize)> {
             if !is_word(t.word) {
                 continue;
             }
-            out.push((t.byte_start, t.byte_end));
             let chars = t.word.chars().count();
+            if pairs || chars != 2 {
+                out.push((t.byte_start, t.byte_end));
+            }
             // Long tokens (numbers, URLs, English) hold no dictionary words
             // worth a quadratic search.
             if chars <= 2 || chars > 12 {
@@ -98,23 +142,31 @@ pub fn search_words_with_byte_offsets(normalized: &str) -> Vec<(usize, usize)> {
                 Some(parts) => parts,
                 None => cache.entry(t.word.to_string()).or_insert_with(|| parts_of(t.word)),
             };
-            out.extend(parts.iter().map(|&(a, b)| (t.byte_start + a, t.byte_start + b)));
+            out.extend(
+                parts
+                    .iter()
+                    .filter(|&&(_, _, n)| pairs || n != 2)
+                    .map(|&(a, b, _)| (t.byte_start + a, t.byte_start + b)),
+            );
         }
     });
     out
 }
 
+/// A dictionary word inside a longer word: its byte range in the longer
+/// word and its length in characters.
+type Part = (usize, usize, usize);
+
 thread_local! {
-    /// Long word → the byte ranges of the dictionary words inside it: words
-    /// repeat (a report says 法律顾问制度 many times), the search does not
-    /// need to.
-    static PARTS: std::cell::RefCell<rustc_hash::FxHashMap<String, Vec<(usize, usize)>>> =
+    /// Long word → the dictionary words inside it: words repeat (a report
+    /// says 法律顾问制度 many times), the search does not need to.
+    static PARTS: std::cell::RefCell<rustc_hash::FxHashMap<String, Vec<Part>>> =
         std::cell::RefCell::new(rustc_hash::FxHashMap::default());
 }
 
 /// Every substring of two or more characters, shorter than the word, that
-/// the dictionary knows, as byte ranges.
-fn parts_of(word: &str) -> Vec<(usize, usize)> {
+/// the dictionary knows, as byte ranges with their length in characters.
+fn parts_of(word: &str) -> Vec<Part> {
     let jieba = jieba();
     let mut starts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
     let n = starts.len();
@@ -127,7 +179,7 @@ fn parts_of(word: &str) -> Vec<(usize, usize)> {
             }
             let part = &word[starts[i]..starts[j]];
             if jieba.has_word(part) && is_word(part) {
-                out.push((starts[i], starts[j]));
+                out.push((starts[i], starts[j], j - i));
             }
         }
     }
@@ -170,6 +222,36 @@ mod tests {
         assert!(words.iter().all(|w| precise.contains(w) || w.chars().count() >= 2), "{words:?}");
         // The precise-mode words come first, in order.
         assert_eq!(words[0], "完善");
+    }
+
+    #[test]
+    fn pairs_are_jiebas_two_character_words() {
+        let sorted: Vec<&str> = PAIRS.lines().collect();
+        assert!(sorted.len() > 100_000);
+        assert!(sorted.windows(2).all(|w| w[0] < w[1]), "data/pairs.txt is sorted and unique");
+        for w in ["顾问", "法律", "信访", "普法", "调解"] {
+            assert!(is_dictionary_pair(w), "{w}");
+        }
+        for w in ["桥经", "问全", "镇"] {
+            assert!(!is_dictionary_pair(w), "{w}");
+        }
+        assert!(is_dictionary_pair("12") && is_dictionary_pair("ab"));
+        // Every two-character word jieba cuts from real report text is in
+        // the list (two of the seed reports).
+        for text in [
+            include_str!("../../corpus/000_9c79e6bc865fa9b2.txt"),
+            include_str!("../../corpus/004_f102fbc9b73e32b7.txt"),
+        ] {
+            let norm = crate::text::normalize(text);
+            for w in words(&norm) {
+                if w.chars().count() == 2 {
+                    assert!(is_dictionary_pair(w), "{w}");
+                }
+            }
+        }
+        for w in PAIRS.lines().step_by(997) {
+            assert!(jieba().has_word(w), "{w}");
+        }
     }
 
     #[test]
