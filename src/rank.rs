@@ -284,6 +284,31 @@ mod tests {
     }
 
     #[test]
+    fn two_character_words_are_scored_on_their_bigram() {
+        let words: Vec<String> = ["法律顾问", "顾问", "镇"].map(String::from).into();
+        let bigrams: Vec<String> = ["法律", "律顾", "顾问"].map(String::from).into();
+        let mut asked = Vec::new();
+        let terms = scored_terms(Ranker::Baogao, &words, &bigrams, 100, |f, i, t| {
+            asked.push((f, i, t.to_string()));
+            Ok::<u64, ()>(10)
+        })
+        .unwrap();
+        // The text's 顾问 is the bigram 顾问 (index 2 of the bigrams) with
+        // the words' weight; the heading path keeps it as a word.
+        assert!(asked.contains(&(RankField::Bigrams, 2, "顾问".to_string())));
+        assert!(!asked.contains(&(RankField::Words, 1, "顾问".to_string())));
+        assert!(asked.contains(&(RankField::Headings, 1, "顾问".to_string())));
+        let words_weight = Ranker::Baogao.weight(RankField::Words);
+        let as_word: Vec<_> = terms.iter().filter(|t| t.term == "顾问").collect();
+        assert!(as_word.iter().any(|t| t.field == RankField::Bigrams && t.weight == words_weight));
+        assert!(terms.iter().any(|t| t.field == RankField::Words && t.term == "法律顾问"));
+        assert!(terms.iter().any(|t| t.field == RankField::Words && t.term == "镇"));
+        // Text words are normalized by the passage's characters.
+        assert_eq!(RankField::Words.length(), RankField::Bigrams);
+        assert_eq!(RankField::Headings.length(), RankField::Headings);
+    }
+
+    #[test]
     fn length_prior_discounts_slogans_and_walls() {
         assert!(length_prior(8) < 0.6);
         assert_eq!(length_prior(200), 1.0);
